@@ -1,0 +1,1 @@
+"""Packaged default mapping sets (data only; see mappings/README.md)."""

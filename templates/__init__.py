@@ -1,0 +1,1 @@
+"""Packaged shared Jinja macros for mappings (data only)."""
