@@ -1,0 +1,355 @@
+"""The typed, validated settings the rest of cef-connector runs on.
+
+Everything here is a frozen dataclass built by :func:`cef_connector.config.loader.load_settings`
+from eNcore's ``estreamer.conf`` (JSON).  Attribute names are ours (snake_case, units in
+the name); the JSON keys are eNcore's.  Nothing in this module does I/O.
+
+The module also holds, as data, the two protocol facts the configuration needs:
+
+* :data:`SUBSCRIPTION_FLAG_BITS` -- eNcore's ``subscription.records`` keys and the
+  EventStreamRequest flag bit each one sets (protocol doc §3.3).  They are written out
+  here rather than imported from :mod:`cef_connector.estreamer` so that the
+  configuration does not depend on the protocol core.
+* :data:`RECORD_CATEGORIES` -- which record types belong to each of eNcore's
+  ``handler.records`` categories (protocol doc §5.1), used by :class:`RecordFilter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+__all__ = [
+    "DEFAULT_DEVICE_VERSION",
+    "DEFAULT_EVENT_TYPES",
+    "DEFAULT_LOG_FORMAT",
+    "DEFAULT_MAX_LINES",
+    "DEFAULT_PORT",
+    "MAPPING_SETS",
+    "OUTPUT_PREFIXES",
+    "RECORD_CATEGORIES",
+    "START_BOOKMARK",
+    "START_GENESIS",
+    "START_NOW",
+    "SUBSCRIPTION_FLAG_BITS",
+    "LoggingSettings",
+    "MonitorSettings",
+    "OutputterSettings",
+    "RecordFilter",
+    "ServerSettings",
+    "Settings",
+]
+
+#: ``start`` values (eNcore): 0 = from the oldest data, 1 = from now, 2 = from the bookmark.
+START_GENESIS = 0
+START_NOW = 1
+START_BOOKMARK = 2
+
+#: The FMC's eStreamer port (protocol doc §1.1).
+DEFAULT_PORT = 8302
+
+#: eNcore's log line format (``logging.format`` in its default configuration).
+DEFAULT_LOG_FORMAT = "%(asctime)s %(name)-12s %(levelname)-8s %(message)s"
+
+#: eNcore's default line count per output file (``stream.options.maxLogs``).
+DEFAULT_MAX_LINES = 10000
+
+#: CEF "Device Version" header when ``handler.deviceVersion`` is not set.  eNcore
+#: hard-codes ``6.0`` (CEF doc §5.11 D6); we keep it as the default for compatibility
+#: with parsers tuned to eNcore, and let the operator set the real FMC version.
+DEFAULT_DEVICE_VERSION = "6.0"
+
+#: Mapping sets shipped with the package (``handler.mappingSet``).
+MAPPING_SETS: tuple[str, ...] = ("default", "encore-compat")
+
+#: Line prefixes a file output can write (``stream.options.prefix``).
+OUTPUT_PREFIXES: tuple[str, ...] = ("none", "encore")
+
+#: eNcore's ``subscription.records`` keys → EventStreamRequest flag bit (protocol doc
+#: §3.3).  All seven set gives ``0x48900061``.
+SUBSCRIPTION_FLAG_BITS: Mapping[str, int] = MappingProxyType(
+    {
+        "packetData": 1 << 0,  # record 2 for intrusion events
+        "impactEventAlerts": 1 << 5,  # record 9
+        "intrusion": 1 << 6,  # intrusion events with impact flags
+        "metadata": 1 << 20,  # metadata version 4
+        "archiveTimestamps": 1 << 23,  # 16-byte record header with archive timestamp
+        "eventExtraData": 1 << 27,  # record 110 (and 111 with metadata)
+        "extended": 1 << 30,  # extended request (Streaming Information handshake)
+    }
+)
+
+#: Extended-request (eventType, version) pairs in eNcore's order (protocol doc §3.7);
+#: the same value as ``cef_connector.estreamer.DEFAULT_EVENT_TYPES``.
+DEFAULT_EVENT_TYPES: tuple[tuple[int, int], ...] = (
+    (12, 9),
+    (21, 4),
+    (31, 9),
+    (61, 11),
+    (71, 14),
+    (91, 4),
+    (101, 7),
+    (111, 6),
+    (131, 2),
+)
+
+_DISCOVERY_EVENTS = frozenset(
+    {10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 31, 34, 35}
+    | {42, 44, 45, 46, 47, 48, 51, 52, 53}
+    | set(range(74, 90))
+    | {101, 102, 103, 107, 160}
+)
+
+_METADATA_RECORDS = frozenset(
+    {4, 54, 55, 57, 58, 59, 60, 61, 62, 63, 66, 67, 69, 70, 90, 91, 96, 98, 106, 109, 111}
+    | {115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 127, 128, 129, 130, 131, 132}
+    | {140, 145, 146, 147, 161, 260, 270, 280, 281, 282, 300, 301, 302, 320, 321, 322, 350}
+    | {510, 511, 515, 516, 517, 518, 519, 520, 530}
+    | {600, 601, 602, 604, 605, 606, 607, 608, 613, 614, 700}
+)
+
+#: eNcore's ``handler.records`` categories → record types (protocol doc §5.1 "Kind" and
+#: "Requested via").  Differences from eNcore 3.x's own table, on purpose: every
+#: discovery event of §5.1 is ``rna`` (eNcore left 18, 23, 24, 29, 34, 42, 44–53, 74–89
+#: and 102 in no category, so they could only be written through ``include``);
+#: connection chunks (73) are ``connections``; VPN login/logoff (170, 171, user block
+#: 167) are ``rua``; 131, 145, 146 and 322 are ``metadata`` (§5.1) rather than ``core``.
+#: 104, 105, 207 and 208 are legacy intrusion records (§5.2), kept for ``include`` parity.
+RECORD_CATEGORIES: Mapping[str, frozenset[int]] = MappingProxyType(
+    {
+        "core": frozenset({9, 110, 112, 125, 500, 502}),
+        "metadata": _METADATA_RECORDS,
+        "connections": frozenset({71, 73}),
+        "intrusion": frozenset({400, 104, 105, 207, 208}),
+        "packets": frozenset({2}),
+        "rna": _DISCOVERY_EVENTS,
+        "rua": frozenset({92, 93, 94, 95, 170, 171}),
+    }
+)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which record types are handed to the outputs (eNcore's ``handler.records``).
+
+    Metadata records are always learned by the metadata cache; ``metadata`` here only
+    decides whether they are also written out.  ``include`` wins over the categories and
+    ``exclude`` wins over everything (eNcore's rule).
+
+    Attributes:
+        core: intrusion impact alerts, extra data, correlation, malware and file events.
+        metadata: metadata records (IDs to names).
+        connections: connection statistics and chunks.
+        intrusion: intrusion events.
+        packets: packet records.
+        rna: discovery (host) events.
+        rua: user events.
+        include: record types written regardless of the categories.
+        exclude: record types never written (overrides ``include``).
+    """
+
+    core: bool = True
+    metadata: bool = True
+    connections: bool = True
+    intrusion: bool = True
+    packets: bool = True
+    rna: bool = True
+    rua: bool = True
+    include: frozenset[int] = frozenset()
+    exclude: frozenset[int] = frozenset()
+
+    def wants(self, record_type: int) -> bool:
+        """Tell whether records of this type are to be mapped and written.
+
+        Args:
+            record_type: the eStreamer record type number.
+
+        Returns:
+            True when the type's category is enabled or the type is in ``include``,
+            and the type is not in ``exclude``.
+        """
+        if record_type in self.exclude:
+            return False
+        if record_type in self.include:
+            return True
+        for category, members in RECORD_CATEGORIES.items():
+            if record_type in members:
+                return bool(getattr(self, category))
+        return False
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """One FMC to stream from (an entry of eNcore's ``subscription.servers``).
+
+    Attributes:
+        host: FMC address or name ("host").
+        port: eStreamer port, 1-65535 ("port", default 8302).
+        pkcs12_path: the client PKCS#12 file issued by the FMC ("pkcs12Filepath"),
+            resolved against the configuration file's directory.
+        pkcs12_password: password of that file, or None when none is configured; taken
+            from the environment variable ``CEF_CONNECTOR_PKCS12_PASSWORD``, else the
+            file named by "pkcs12PasswordFile", else "pkcs12Password", else the
+            top-level "password" (eNcore fork).  Never shown by ``repr``.
+        tls_version: "1.2" ("tlsVersion"; eNcore's 1.0 is refused).
+        verify_server: verify the FMC's certificate against the CA in the PKCS#12 file
+            ("verifyServer", default True; eNcore never verified).
+        server_name: name to check in the FMC's certificate ("serverName"); None checks
+            the chain only.
+    """
+
+    host: str
+    port: int
+    pkcs12_path: Path
+    pkcs12_password: str | None = field(default=None, repr=False)
+    tls_version: str = "1.2"
+    verify_server: bool = True
+    server_name: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputterSettings:
+    """One enabled outputter (an entry of eNcore's ``handler.outputters``).
+
+    Attributes:
+        adapter: line format; "cef" is the only one available.
+        uri: eNcore stream URI, ``relfile:///dir/name.{0}.cef`` or
+            ``file:///abs/dir/name.{0}.cef``.
+        rotate: start a new file after ``max_lines`` lines ("options.rotate").
+        max_lines: lines per file ("options.maxLogs", default 10000).
+        max_bytes: bytes per file, or None for no size limit ("options.maxBytes").
+        prefix: "none" (bare CEF lines) or "encore" (eNcore's ``<13>MMM dd HH:MM:SS
+            host `` syslog prefix) ("options.prefix").
+        name: optional label ("name", eNcore fork).
+    """
+
+    adapter: str
+    uri: str
+    rotate: bool = True
+    max_lines: int = DEFAULT_MAX_LINES
+    max_bytes: int | None = None
+    prefix: str = "none"
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    """Where and how the program logs (eNcore's ``logging``).
+
+    Attributes:
+        filepath: log file, resolved against the configuration directory; None when
+            empty or absent (no file).
+        format: :mod:`logging` format string (eNcore's by default).
+        level: TRACE, VERBOSE, DEBUG, INFO, WARNING, ERROR or FATAL (upper case).
+        stdout: also log to standard output ("stdOut").
+        stderr: also log to standard error ("stdErr").
+    """
+
+    filepath: Path | None = None
+    format: str = DEFAULT_LOG_FORMAT
+    level: str = "INFO"
+    stdout: bool = True
+    stderr: bool = False
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    """The periodic status line (eNcore's ``monitor``).
+
+    Attributes:
+        period_seconds: seconds between status lines ("period").
+        bookmark: include the bookmark time.
+        handled: include the number of records written.
+        subscribed: include the number of records received.
+        velocity: include the catch-up rate.
+        details: include per-stage details (eNcore's optional "details").
+    """
+
+    period_seconds: float = 120.0
+    bookmark: bool = False
+    handled: bool = True
+    subscribed: bool = True
+    velocity: bool = False
+    details: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole validated configuration.
+
+    JSON keys we add to eNcore's format (all optional):
+
+    ==========================================  ==============================================
+    key                                         meaning
+    ==========================================  ==============================================
+    ``servers[i].pkcs12Password``               password of the PKCS#12 file
+    ``servers[i].pkcs12PasswordFile``           file holding that password (first line)
+    ``servers[i].verifyServer``                 verify the FMC certificate (default true)
+    ``servers[i].serverName``                   name expected in the FMC certificate
+    ``handler.mappingSet``                      "default" or "encore-compat"
+    ``handler.deviceVersion``                   CEF Device Version header (default "6.0")
+    ``handler.outputters[i].stream.options``    ``maxBytes`` (bytes per file) and
+                                                ``prefix`` ("none" or "encore")
+    ``stateDirectory``                          bookmarks and metadata cache (default: the
+                                                configuration file's directory)
+    ``servers`` (top level)                     same as ``subscription.servers``
+    ==========================================  ==============================================
+
+    The environment variable ``CEF_CONNECTOR_PKCS12_PASSWORD`` overrides every password.
+    eNcore keys accepted for compatibility but not used: ``workerProcesses``,
+    ``queueSize``, ``batchSize``, ``conditions``, ``alwaysAttemptToContinue`` (we always
+    reconnect), ``enabled``, ``subscription.records.connection`` (seen in real eNcore
+    files, never read by eNcore), ``monitor.details``, the scp/http stream options
+    (``scpKeyFilepath``, ``path``, ``headers``, ``extraData``, ``httpMethod``,
+    ``Loglevel``), and every ``*@comment`` key.  Used as in eNcore: ``logging.stdErr``,
+    outputter ``passthru`` (only false) and, from the eNcore fork, outputter ``name`` and
+    the top-level ``password`` (the PKCS#12 password of every server that has none of
+    its own).
+
+    Attributes:
+        config_path: the configuration file.
+        config_dir: its directory; relative paths in the file resolve against it, and
+            so do ``relfile://`` outputs.
+        servers: FMCs to stream from (at least one).
+        start: 0 genesis, 1 now, 2 bookmark ("start").
+        connect_timeout_seconds: TCP connect plus TLS handshake ("connectTimeout").
+        response_timeout_seconds: socket read timeout ("responseTimeout").
+        request_flags: EventStreamRequest flags from "subscription.records".
+        event_types: extended request (eventType, version) pairs.
+        record_filter: which record types are written ("handler.records").
+        outputters: enabled outputters only (may be empty: a sink, as in eNcore).
+        mapping_set: "default" or "encore-compat" ("handler.mappingSet").
+        device_version: CEF Device Version header ("handler.deviceVersion").
+        logging: logging settings.
+        monitor: status line settings.
+        state_dir: bookmarks and metadata cache ("stateDirectory").
+        worker_processes: eNcore's "workerProcesses"; accepted, not used.
+        enabled: eNcore's "enabled"; accepted, not used.
+        always_attempt_to_continue: eNcore's "alwaysAttemptToContinue"; accepted, not
+            used (we always reconnect with backoff).
+        queue_size: eNcore's "queueSize"; accepted, not used.
+        batch_size: eNcore's "batchSize"; accepted, not used.
+    """
+
+    config_path: Path
+    config_dir: Path
+    servers: tuple[ServerSettings, ...]
+    start: int = START_BOOKMARK
+    connect_timeout_seconds: float = 10.0
+    response_timeout_seconds: float = 2.0
+    request_flags: int = 0x48900061
+    event_types: tuple[tuple[int, int], ...] = DEFAULT_EVENT_TYPES
+    record_filter: RecordFilter = RecordFilter()
+    outputters: tuple[OutputterSettings, ...] = ()
+    mapping_set: str = "default"
+    device_version: str = DEFAULT_DEVICE_VERSION
+    logging: LoggingSettings = LoggingSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    state_dir: Path = Path(".")
+    worker_processes: int = 4
+    enabled: bool = True
+    always_attempt_to_continue: bool = False
+    queue_size: int = 200
+    batch_size: int = 100

@@ -1,0 +1,49 @@
+"""Metadata: names for the IDs in events, learned from metadata records and kept on disk.
+
+Public API::
+
+    MetadataCache(max_entries_per_table=200_000)
+        .learn(record) -> bool, .lookup(record_type, key) -> str | None,
+        .lookup_field(record_type, key, field), .to_json(), MetadataCache.from_json(data)
+    names_for(record, cache) -> dict[str, str]
+    MetadataStore(path).load() / .save(cache); metadata_path(state_dir, host, port)
+    load_metadata(path) -> MetadataCache; save_metadata(cache, path)
+    protocol_name(number) -> str | None
+"""
+
+from __future__ import annotations
+
+from cef_connector.metadata.cache import (
+    DEFAULT_MAX_ENTRIES_PER_TABLE,
+    TABLE_SPECS,
+    MetadataCache,
+    MetadataSnapshotError,
+    TableSpec,
+)
+from cef_connector.metadata.names import DEFENSE_CENTER, NAME_TABLE, names_for
+from cef_connector.metadata.protocols import PROTOCOL_NAMES, protocol_name
+from cef_connector.metadata.store import (
+    MetadataStore,
+    MetadataStoreError,
+    load_metadata,
+    metadata_path,
+    save_metadata,
+)
+
+__all__ = [
+    "DEFAULT_MAX_ENTRIES_PER_TABLE",
+    "DEFENSE_CENTER",
+    "NAME_TABLE",
+    "PROTOCOL_NAMES",
+    "TABLE_SPECS",
+    "MetadataCache",
+    "MetadataSnapshotError",
+    "MetadataStore",
+    "MetadataStoreError",
+    "TableSpec",
+    "load_metadata",
+    "metadata_path",
+    "names_for",
+    "protocol_name",
+    "save_metadata",
+]
