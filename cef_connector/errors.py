@@ -50,8 +50,9 @@ class SessionError(CefConnectorError):
     """A connection to the FMC failed: DNS, TCP connect, TLS handshake, timeout.
 
     ``kind`` is a short, low-cardinality cause used for counting and for the
-    reconnect log (``dns``, ``connect_refused``, ``connect_timeout``,
-    ``tls_handshake``, ``response_timeout``, ``closed``, ``server_error``).
+    reconnect log: ``dns``, ``connect_refused``, ``connect_timeout``,
+    ``unreachable``, ``connect`` (other connect failures), ``tls_handshake``,
+    ``send_timeout``, ``response_timeout``, ``closed``, ``server_error``.
     """
 
     def __init__(self, message: str, kind: str = "session") -> None:

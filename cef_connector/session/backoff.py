@@ -38,7 +38,7 @@ class Backoff:
             Seconds to wait, in ``(0, cap_seconds]``.
         """
         self.failures += 1
-        ceiling = min(self.cap_seconds, self.base_seconds * (2 ** min(self.failures - 1, 30)))
+        ceiling = min(self.cap_seconds, self.base_seconds * float(2 ** min(self.failures - 1, 30)))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
     def reset(self) -> None:
