@@ -607,7 +607,7 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
         count = len(problems.lines)
         raise ConfigError(
             f"{path}: {count} problem{'s' if count != 1 else ''} in the configuration; "
-            "fix them and run 'cef-connector check' again",
+            "fix them and start again",
             problems.lines,
         )
     if not outputters:

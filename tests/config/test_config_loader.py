@@ -222,7 +222,7 @@ def test_config_error_message_counts_problems_and_lists_each_line(tmp_path: Path
         load_settings(path, env={})
 
     assert str(caught.value) == (
-        f"{path}: 1 problem in the configuration; fix them and run 'cef-connector check' again\n"
+        f"{path}: 1 problem in the configuration; fix them and start again\n"
         '  - start: got "2"; expected 0 (genesis: oldest data), 1 (now) or 2 (bookmark)'
     )
 

@@ -1,0 +1,132 @@
+"""The command line: argparse, one function call per command, one error boundary.
+
+Every command is a library function in ``app`` (or ``simulator``); this module only
+parses arguments, configures logging output, and turns our exceptions into a
+one-line message and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from cef_connector import __version__
+from cef_connector.errors import CefConnectorError, ConfigError
+
+__all__ = ["main"]
+
+log = logging.getLogger("cef_connector")
+
+#: exit codes (sysexits-style where one fits)
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_CONFIG = 78  # EX_CONFIG
+
+
+def _listen_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not HOST:PORT (for example 127.0.0.1:8302)")
+    return host.strip("[]"), int(port)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cef-connector",
+        description="Forward Cisco Firepower eStreamer events from an FMC to ArcSight as CEF.",
+    )
+    parser.add_argument("--version", action="version", version=f"cef-connector {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show a traceback for errors and log at DEBUG level")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser("run", help="run the connector in the foreground (a service)")
+    run.add_argument("-c", "--config", required=True, type=Path,
+                     help="the configuration file (eNcore's estreamer.conf JSON is accepted)")
+    run.add_argument("--since", metavar="TIME",
+                     help="start from this time instead of the configured `start` "
+                          "(e.g. '2020-06-03 19:02:14' UTC, or epoch seconds)")
+    run.add_argument("--max-events", type=_positive_int, metavar="N",
+                     help="stop cleanly after N events have been written")
+
+    sim = sub.add_parser("simulate", help="run a simulated FMC (TLS eStreamer server)")
+    sim.add_argument("--init", required=True, type=Path, metavar="DIR",
+                     help="write the CA, certificates, client PKCS#12 and an estreamer.conf "
+                          "here (kept if already present)")
+    sim.add_argument("--listen", type=_listen_address, default=("127.0.0.1", 8302),
+                     metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8302)")
+    sim.add_argument("--events", type=_positive_int, default=10_000, metavar="N",
+                     help="events to generate (default 10000)")
+    sim.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    sim.add_argument("--rate", type=float, default=None, metavar="EV_PER_S",
+                     help="pace events at this rate (default: as fast as acknowledged)")
+    sim.add_argument("--record-stream", type=Path, metavar="FILE",
+                     help="write every byte sent after the handshake to FILE")
+
+    demo = sub.add_parser("demo", help="run the connector against an in-process simulated "
+                                       "FMC over real TLS and print a summary")
+    demo.add_argument("--events", type=_positive_int, default=10_000, metavar="N",
+                      help="events to stream (default 10000)")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), metavar="DIR",
+                      help="where certificates, configuration and CEF files go "
+                           "(default ./demo-output)")
+    demo.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``cef-connector`` command.
+
+    Args:
+        argv: arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The process exit code.
+    """
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from cef_connector import app
+
+            return app.run_command(args.config, since=args.since,
+                                   max_events=args.max_events, debug=args.debug)
+        if args.command == "simulate":
+            from cef_connector import app
+
+            return app.simulate_command(args.init, args.listen, events=args.events,
+                                        seed=args.seed, rate=args.rate,
+                                        record_stream=args.record_stream, debug=args.debug)
+        if args.command == "demo":
+            from cef_connector import app
+
+            return app.demo_command(args.out, events=args.events, seed=args.seed,
+                                    debug=args.debug)
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as exc:
+        if args.debug:
+            log.exception("configuration error")
+        print(f"ConfigError: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except CefConnectorError as exc:
+        if args.debug:
+            log.exception("error")
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_USAGE  # pragma: no cover - argparse requires a command
