@@ -1,0 +1,358 @@
+"""Compilation of a mapping file's value templates into one Jinja render function.
+
+A mapping file has one Jinja template per value (``signature_id``, ``name``,
+``severity`` and each extension key).  Rendering ~40 separate templates per
+record would cost a Jinja context per value, so this module:
+
+1. parses each value template into a Jinja AST (syntax errors name the value);
+2. **inlines** calls of shared single-expression macros (``macros.epoch_ms(…)``)
+   at load time — a Jinja macro call costs several microseconds per record,
+   the inlined expression nothing extra; the inlined code prints exactly what
+   the macro would (``finalize`` then ``str``);
+3. rewrites ``names.x`` to ``names["x"]`` (same meaning for a dict in Jinja, but
+   it skips the failing attribute lookup);
+4. joins all value ASTs into one template, separated by
+   :data:`~cef_connector.mapping.environment.SLOT_SEPARATOR`, compiled once.
+
+It also answers the loader's static questions: which record fields and which
+``names`` keys a value uses, and whether it uses statements that are not
+allowed in a value (only ``{% if %}`` and ``{% for %}`` are).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from jinja2 import Template, meta, nodes
+from jinja2.environment import Environment
+from jinja2.visitor import NodeTransformer
+
+from cef_connector.mapping.environment import MACRO_OUTPUT_FILTER, SLOT_SEPARATOR
+
+__all__ = [
+    "InlineMacro",
+    "find_inline_macros",
+    "prepare_value",
+    "combine",
+    "compile_single",
+    "referenced_variables",
+    "referenced_name_keys",
+    "forbidden_statements",
+    "contains_slot_separator",
+]
+
+#: Statements a value template may contain.
+ALLOWED_STATEMENTS: tuple[type[nodes.Stmt], ...] = (nodes.Output, nodes.If, nodes.For)
+
+
+@dataclass(frozen=True)
+class InlineMacro:
+    """A shared macro whose body is one printed line of text and expressions.
+
+    Attributes:
+        module: the global the macro is reached through (template file stem).
+        name: the macro name.
+        params: parameter names in order.
+        defaults: default value expressions of the trailing parameters.
+        parts: the body: ``TemplateData`` and expression nodes.
+    """
+
+    module: str
+    name: str
+    params: tuple[str, ...]
+    defaults: Mapping[str, nodes.Expr]
+    parts: tuple[nodes.Node, ...]
+
+    def expand(self, call: nodes.Call) -> nodes.Expr | None:
+        """Build the expression that prints what calling the macro prints.
+
+        Args:
+            call: a call of this macro in a value template.
+
+        Returns:
+            The replacement expression, or ``None`` to keep the call (its
+            arguments do not fit the parameters; Jinja then reports it).
+        """
+        if call.dyn_args is not None or call.dyn_kwargs is not None or len(call.args) > len(self.params):
+            return None
+        bindings: dict[str, nodes.Expr] = dict(zip(self.params, call.args))
+        for keyword in call.kwargs:
+            if keyword.key not in self.params or keyword.key in bindings:
+                return None
+            bindings[keyword.key] = keyword.value
+        for param in self.params:
+            if param not in bindings:
+                if param not in self.defaults:
+                    return None
+                bindings[param] = self.defaults[param]
+        pieces: list[nodes.Expr] = []
+        for part in self.parts:
+            if isinstance(part, nodes.TemplateData):
+                pieces.append(nodes.Const(part.data, lineno=call.lineno))
+            else:
+                body = _Substitute(bindings).visit(_clone(part))
+                pieces.append(
+                    nodes.Filter(body, MACRO_OUTPUT_FILTER, [], [], None, None, lineno=call.lineno)
+                )
+        if not pieces:
+            return nodes.Const("", lineno=call.lineno)
+        if len(pieces) == 1:
+            return pieces[0]
+        return nodes.Concat(pieces, lineno=call.lineno)
+
+
+def _clone(node: nodes.Node) -> nodes.Node:
+    """Deep-copy an AST without copying the environment the nodes point to."""
+    environment = getattr(node, "environment", None)
+    memo = {id(environment): environment} if environment is not None else {}
+    return copy.deepcopy(node, memo)
+
+
+class _Substitute(NodeTransformer):
+    """Replace parameter names by (copies of) the call's argument expressions."""
+
+    def __init__(self, bindings: Mapping[str, nodes.Expr]) -> None:
+        self.bindings = bindings
+
+    def visit_Name(self, node: nodes.Name) -> nodes.Node:
+        if node.ctx == "load" and node.name in self.bindings:
+            return _clone(self.bindings[node.name])
+        return node
+
+
+class _Inliner(NodeTransformer):
+    def __init__(self, macros: Mapping[tuple[str, str], InlineMacro]) -> None:
+        self.macros = macros
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        self.generic_visit(node)  # arguments first (nested calls); rewrites in place
+        target = node.node
+        if (
+            isinstance(target, nodes.Getattr)
+            and isinstance(target.node, nodes.Name)
+            and target.node.ctx == "load"
+        ):
+            macro = self.macros.get((target.node.name, target.attr))
+            if macro is not None:
+                replacement = macro.expand(node)
+                if replacement is not None:
+                    return replacement
+        return node
+
+
+class _UnwrapPrinted(NodeTransformer):
+    """Drop the macro-output wrapper where the inlined value is printed directly.
+
+    ``{{ macros.x(a) }}`` becomes ``{{ macro_output(expr) }}``; printing already
+    applies ``finalize`` and ``str``, so ``{{ expr }}`` prints the same text.
+    """
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        self.generic_visit(node)
+        node.nodes = [
+            child.node
+            if isinstance(child, nodes.Filter)
+            and child.name == MACRO_OUTPUT_FILTER
+            and not child.args
+            and child.node is not None
+            else child
+            for child in node.nodes
+        ]
+        return node
+
+
+class _NamesAsItems(NodeTransformer):
+    def visit_Getattr(self, node: nodes.Getattr) -> nodes.Node:
+        self.generic_visit(node)
+        target = node.node
+        if isinstance(target, nodes.Name) and target.name == "names" and target.ctx == "load":
+            return nodes.Getitem(target, nodes.Const(node.attr), "load", lineno=node.lineno)
+        return node
+
+
+def find_inline_macros(
+    environment: Environment, modules: Mapping[str, nodes.Template]
+) -> dict[tuple[str, str], InlineMacro]:
+    """Find the macros of the shared templates that can be inlined.
+
+    A macro qualifies when its body is a single output of text and expressions,
+    and every name it uses is a parameter or an environment global (so inlining
+    cannot capture a record field).  Other macros are still callable normally.
+
+    Args:
+        environment: the mapping environment (for its globals).
+        modules: parsed shared templates by global name (``macros`` → AST).
+
+    Returns:
+        ``(module, macro) → InlineMacro``.
+    """
+    found: dict[tuple[str, str], InlineMacro] = {}
+    for module, tree in modules.items():
+        for macro in tree.find_all(nodes.Macro):
+            params = tuple(arg.name for arg in macro.args)
+            body = list(macro.body)
+            if len(body) > 1:
+                continue
+            parts: tuple[nodes.Node, ...] = ()
+            if body:
+                if not isinstance(body[0], nodes.Output):
+                    continue
+                parts = tuple(body[0].nodes)
+            free = {
+                name.name
+                for part in parts
+                for name in part.find_all(nodes.Name)
+                if name.ctx == "load"
+            }
+            if any(not isinstance(part, (nodes.TemplateData, nodes.Expr)) for part in parts):
+                continue
+            if free - set(params) - set(environment.globals):
+                continue
+            defaults = dict(zip(params[len(params) - len(macro.defaults) :], macro.defaults))
+            found[(module, macro.name)] = InlineMacro(module, macro.name, params, defaults, parts)
+    return found
+
+
+def prepare_value(
+    environment: Environment, source: str, macros: Mapping[tuple[str, str], InlineMacro]
+) -> nodes.Template:
+    """Parse one value template and apply the load-time rewrites.
+
+    Args:
+        environment: the mapping environment.
+        source: the value template text.
+        macros: inlinable macros from :func:`find_inline_macros`.
+
+    Returns:
+        The rewritten AST, with environment and line numbers set.
+
+    Raises:
+        jinja2.TemplateSyntaxError: the text is not a valid template.
+    """
+    tree = environment.parse(source)
+    # The transformers rewrite child nodes in place; the Template root stays.
+    _Inliner(macros).visit(tree)
+    _UnwrapPrinted().visit(tree)
+    _NamesAsItems().visit(tree)
+    tree.set_environment(environment)
+    tree.set_lineno(1)
+    return tree
+
+
+def combine(environment: Environment, trees: Sequence[nodes.Template]) -> Template:
+    """Compile value ASTs into one template whose output is the values joined by U+001F.
+
+    Args:
+        environment: the mapping environment.
+        trees: prepared value ASTs, in slot order.
+
+    Returns:
+        The compiled template.
+
+    Raises:
+        jinja2.TemplateError: compilation failed (e.g. an unknown filter).
+    """
+    body: list[nodes.Node] = []
+    for index, tree in enumerate(trees):
+        if index:
+            body.append(nodes.Output([nodes.TemplateData(SLOT_SEPARATOR, lineno=1)], lineno=1))
+        body.extend(_clone(node) for node in tree.body)
+    combined = nodes.Template(body, lineno=1)
+    combined.set_environment(environment)
+    combined.set_lineno(1)
+    template: Template = environment.from_string(combined)
+    return template
+
+
+def compile_single(environment: Environment, tree: nodes.Template) -> Template:
+    """Compile one prepared value AST on its own (used to pinpoint errors).
+
+    Args:
+        environment: the mapping environment.
+        tree: a prepared value AST.
+
+    Returns:
+        The compiled template.
+
+    Raises:
+        jinja2.TemplateError: compilation failed (e.g. an unknown filter).
+    """
+    copy_of_tree = _clone(tree)
+    assert isinstance(copy_of_tree, nodes.Template)
+    template: Template = environment.from_string(copy_of_tree)
+    return template
+
+
+def referenced_variables(tree: nodes.Template) -> set[str]:
+    """List the context variables a prepared value reads.
+
+    Args:
+        tree: a prepared value AST.
+
+    Returns:
+        Record fields, ``names``, globals … read by the value.
+
+    Raises:
+        jinja2.TemplateError: the value does not compile (e.g. an unknown filter).
+    """
+    # find_undeclared_variables runs Jinja's optimizer, which folds constants in
+    # place: analyse a copy so the tree keeps its shape.
+    return set(meta.find_undeclared_variables(_clone(tree)))  # type: ignore[arg-type]
+
+
+def referenced_name_keys(tree: nodes.Node) -> set[str]:
+    """List the literal keys read from ``names``.
+
+    Args:
+        tree: an AST (value or shared template).
+
+    Returns:
+        Every ``x`` of ``names.x`` and ``names["x"]``.
+    """
+    keys: set[str] = set()
+    for node in tree.find_all((nodes.Getitem, nodes.Getattr)):
+        if isinstance(node, nodes.Getattr):
+            if isinstance(node.node, nodes.Name) and node.node.name == "names":
+                keys.add(node.attr)
+        elif isinstance(node, nodes.Getitem):
+            if (
+                isinstance(node.node, nodes.Name)
+                and node.node.name == "names"
+                and isinstance(node.arg, nodes.Const)
+                and isinstance(node.arg.value, str)
+            ):
+                keys.add(node.arg.value)
+    return keys
+
+
+def forbidden_statements(tree: nodes.Template) -> list[str]:
+    """List the statements a value may not use.
+
+    Args:
+        tree: a prepared value AST.
+
+    Returns:
+        Jinja node names of statements other than output, ``if`` and ``for``
+        (``Assign`` for ``set``, ``Import`` …).
+    """
+    bad: list[str] = []
+    for node in tree.find_all(nodes.Stmt):
+        if not isinstance(node, ALLOWED_STATEMENTS):
+            bad.append(type(node).__name__)
+    return bad
+
+
+def contains_slot_separator(trees: Iterable[nodes.Node]) -> bool:
+    """Tell whether literal template text contains the slot separator.
+
+    Args:
+        trees: ASTs to check.
+
+    Returns:
+        True when any literal text holds U+001F (which would split a value).
+    """
+    return any(
+        SLOT_SEPARATOR in node.data for tree in trees for node in tree.find_all(nodes.TemplateData)
+    )
