@@ -1,6 +1,6 @@
 """Rough decode/encode throughput of the protocol core (not a test; run it by hand).
 
-    python -m tests.estreamer.measure_decode_speed
+    python benchmarks/decode_speed.py
 
 Prints records per second for decode_record on records 71 (block 163, IPv6 header, four
 strings) and 400 (block 60), for the encoder, and for the whole Connection path (a 1000-

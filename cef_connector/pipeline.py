@@ -164,20 +164,22 @@ class RecordHandler:
             return
         try:
             cef_event = self.mappings.map(record, names_for(record, self.metadata))
+            line = None if cef_event is None else encode(cef_event)
         except CefConnectorError as exc:
+            # One bad record must not stop the stream (eNcore's defect D16): count it,
+            # say which record it was, go on.
             self.counters.events_dropped_total["mapping_failed"] += 1
             log.error("mapping record type %d at stream offset %d failed: %s",
                       rtype, record.offset, exc)
             self._advance(record.archive_timestamp)
             return
-        if cef_event is None:
+        if line is None:
             self._drop("unmapped", rtype,
                        f"record type {rtype} has no mapping in the configured mapping set; "
                        f"its records are counted as unmapped and not written",
                        level=logging.WARNING)
             self._advance(record.archive_timestamp)
             return
-        line = encode(cef_event)
         event_time = record.fields.get("eventSecond")
         for output in self.outputs:
             output.write(line, event_time)

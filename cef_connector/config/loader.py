@@ -13,6 +13,8 @@ This is the only module that reads environment variables
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 import json
 import logging
@@ -404,7 +406,11 @@ def _outputter(
     max_bytes: int | None = None
     if max_bytes_value is not _MISSING and max_bytes_value is not None:
         max_bytes = options.integer("maxBytes", 0, 1, 2**63 - 1) or None
-    prefix = options.string("prefix", "none", choices=OUTPUT_PREFIXES) or "none"
+    # No explicit prefix: decided once the mapping set is known (see _default_prefix).
+    prefix = ""
+    options.accept("prefix")
+    if options.present("prefix"):
+        prefix = options.string("prefix", "none", choices=OUTPUT_PREFIXES) or "none"
     options.accept(*_OTHER_STREAM_OPTIONS)
     options.finish()
     stream.finish()
@@ -442,6 +448,19 @@ def _outputter(
         prefix=prefix,
         name=name,
     )
+
+
+def _default_prefix(outputter: OutputterSettings, mapping_set: str) -> OutputterSettings:
+    """Fill in the line prefix an outputter did not set explicitly.
+
+    Bare CEF, as the CEF standard says for files, unless the ``encore-compat``
+    mapping set is chosen: then eNcore's ``<13>MMM dd HH:MM:SS host`` prefix, which
+    sites whose ArcSight file connectors were set up for eNcore expect.
+    """
+    if outputter.prefix:
+        return outputter
+    prefix = "encore" if mapping_set == "encore-compat" else "none"
+    return dataclasses.replace(outputter, prefix=prefix)
 
 
 def _outputters(handler: _Section, config_dir: Path) -> tuple[OutputterSettings, ...]:
@@ -598,6 +617,7 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
             f"got {_show(device_version)}; CEF allows at most {_MAX_DEVICE_VERSION} characters",
         )
     handler.finish()
+    outputters = tuple(_default_prefix(o, mapping_set) for o in outputters)
 
     logging_settings = _logging(root, config_dir)
     monitor = _monitor(root)

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
-from cef_connector.metadata.cache import MetadataCache
+from cef_connector.metadata.cache import TABLE_SPECS, MetadataCache
 from cef_connector.metadata.protocols import protocol_name
 
 if TYPE_CHECKING:
@@ -221,6 +221,83 @@ NAME_TABLE: Mapping[int, Mapping[str, Source]] = MappingProxyType(
 
 _GENERIC: Mapping[str, Source] = MappingProxyType({"device": _DEVICE})
 
+Resolver = Callable[[Mapping[str, Any], MetadataCache], Union[str, None]]
+
+
+def _compile_lookup(lookup: Lookup) -> Resolver:
+    """Turn one declarative lookup into a closure doing plain dict hits.
+
+    This is the per-event hot path (one call per name per event), so it reads the
+    cache's tables directly instead of going through ``MetadataCache.lookup``.
+    Semantics are those of :meth:`Lookup.resolve` (a test checks both agree).
+    """
+    if lookup.template is not None or len(lookup.key_fields) != 1:
+        return lookup.resolve
+    spec = TABLE_SPECS.get(lookup.table)
+    if spec is None:
+        return lookup.resolve
+    index = 0 if lookup.value is None else spec.value_fields.index(lookup.value)
+    names_only = lookup.value is None
+    table_id = lookup.table
+    key_field = lookup.key_fields[0]
+
+    def resolve(fields: Mapping[str, Any], cache: MetadataCache) -> str | None:
+        table = cache._tables.get(table_id)
+        if table is None:
+            return None
+        key = fields.get(key_field)
+        if key is None:
+            return None
+        try:
+            entry = table.get(key)
+        except TypeError:  # an unhashable value from a malformed record
+            return None
+        if entry is None:
+            return None
+        table.move_to_end(key)  # keep the least-recently-used eviction order
+        found = entry[index]
+        if found is None or found == "":
+            return None
+        if names_only:
+            return found if isinstance(found, str) else None
+        return str(found)
+
+    return resolve
+
+
+def _compile_source(source: Source) -> Resolver:
+    if isinstance(source, ProtocolName):
+        field_name = source.field
+
+        def protocol(fields: Mapping[str, Any], cache: MetadataCache) -> str | None:
+            return protocol_name(fields.get(field_name))
+
+        return protocol
+    if source.defaults or len(source.lookups) != 1:
+        compiled = tuple(_compile_lookup(lookup) for lookup in source.lookups)
+        if source.defaults:
+            return source.resolve
+
+        def first(fields: Mapping[str, Any], cache: MetadataCache) -> str | None:
+            for resolve in compiled:
+                name = resolve(fields, cache)
+                if name is not None:
+                    return name
+            return None
+
+        return first
+    return _compile_lookup(source.lookups[0])
+
+
+def _compile_table(sources: Mapping[str, Source]) -> tuple[tuple[str, Resolver], ...]:
+    return tuple((key, _compile_source(source)) for key, source in sources.items())
+
+
+_COMPILED: dict[int, tuple[tuple[str, Resolver], ...]] = {
+    record_type: _compile_table(sources) for record_type, sources in NAME_TABLE.items()
+}
+_COMPILED_GENERIC = _compile_table(_GENERIC)
+
 
 def names_for(record: Record, cache: MetadataCache) -> dict[str, str]:
     """Resolve the metadata names of one event.
@@ -233,6 +310,22 @@ def names_for(record: Record, cache: MetadataCache) -> dict[str, str]:
         Name key → name, only for names that resolved (e.g. ``{"device": "ftd-1",
         "protocol": "TCP"}``).
     """
+    resolvers = _COMPILED.get(record.record_type)
+    fields = record.fields
+    if resolvers is None:
+        if "deviceId" not in fields:
+            return {}
+        resolvers = _COMPILED_GENERIC
+    names: dict[str, str] = {}
+    for key, resolve in resolvers:
+        name = resolve(fields, cache)
+        if name:
+            names[key] = name
+    return names
+
+
+def names_for_reference(record: Record, cache: MetadataCache) -> dict[str, str]:
+    """:func:`names_for` through the declarative sources, without compilation (for tests)."""
     sources = NAME_TABLE.get(record.record_type)
     fields = record.fields
     if sources is None:

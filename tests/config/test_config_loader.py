@@ -701,3 +701,17 @@ def test_configuration_with_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> 
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(minimal()).encode())
 
     assert load_settings(path, env={}).servers[0].host == "fmc.example.org"
+
+
+def test_encore_compat_mapping_set_defaults_file_lines_to_encore_prefix(tmp_path: Path) -> None:
+    conf = tmp_path / "estreamer.conf"
+    outputter = {"adapter": "cef", "enabled": True,
+                 "stream": {"uri": "relfile:///data/encore.{0}.cef"}}
+    explicit = {"adapter": "cef", "enabled": True,
+                "stream": {"uri": "relfile:///bare/encore.{0}.cef", "options": {"prefix": "none"}}}
+    base = {"servers": [{"host": "fmc", "port": 8302, "pkcs12Filepath": "c.pkcs12"}]}
+    conf.write_text(json.dumps({**base, "handler": {"mappingSet": "encore-compat",
+                                                    "outputters": [outputter, explicit]}}))
+    assert [o.prefix for o in load_settings(conf, env={}).outputters] == ["encore", "none"]
+    conf.write_text(json.dumps({**base, "handler": {"outputters": [outputter]}}))
+    assert [o.prefix for o in load_settings(conf, env={}).outputters] == ["none"]
