@@ -88,7 +88,7 @@ def stage_names(stream: bytes, with_cef: bool) -> int:
 
 
 class _NoBookmarks:
-    def save(self, timestamp: int) -> None:
+    def save_state(self, state: object) -> None:
         pass
 
 

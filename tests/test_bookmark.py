@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -187,3 +188,93 @@ def test_bookmark_store_locates_the_file_by_server(tmp_path: Path) -> None:
 
     assert store.path == tmp_path / "10.62.148.75-8302_bookmark.dat"
     assert Bookmark(store.path).load() == 1590497346
+
+
+# -- the "cefConnector" entry: identities and output positions ------------------------
+
+STATE = bookmark_module.ResumeState(
+    1606927953,
+    ("0123456789abcdef", "0123456789abcdef", "fedcba9876543210"),
+    True,
+    {"relfile:///cef/events.{0}.cef": bookmark_module.OutputPosition("/data/cef/e.cef", 4096)},
+)
+
+
+def test_resume_state_round_trips_through_one_atomic_file(tmp_path: Path) -> None:
+    store = Bookmark(tmp_path / "fmc-8302_bookmark.dat")
+
+    store.save_state(STATE)
+
+    assert store.load_state() == STATE
+    assert store.load() == 1606927953
+    assert [p.name for p in tmp_path.iterdir()] == ["fmc-8302_bookmark.dat"]
+
+
+def test_resume_state_file_is_still_read_by_encores_rule(tmp_path: Path) -> None:
+    store = Bookmark(tmp_path / "b.dat")
+    store.save_state(STATE)
+
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+
+    # eNcore reads store["1"] when it is an int, and keeps the other keys.
+    assert isinstance(data["1"], int) and data["1"] == 1606927953
+    assert data["cefConnector"]["second"] == 1606927953
+
+
+def test_plain_state_is_written_in_encores_exact_format(tmp_path: Path) -> None:
+    store = Bookmark(tmp_path / "b.dat")
+
+    store.save_state(bookmark_module.ResumeState(200))
+
+    assert store.path.read_text(encoding="ascii") == '{"1": 200}'
+    assert store.load_state() == bookmark_module.ResumeState(200)
+
+
+def test_entry_of_another_second_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Bookmark(tmp_path / "b.dat")
+    store.save_state(STATE)
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    data["1"] = 1606927999  # eNcore (or a person) moved the bookmark on
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING):
+        state = store.load_state()
+
+    assert state == bookmark_module.ResumeState(1606927999)
+    assert 'belongs to second 1606927953, not to the bookmark 1606927999' in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("entry", "what"),
+    [
+        ("x", "not a JSON object"),
+        ({"format": 2}, "format 2, this version reads format 1; it was written by another "
+                        "version of cef-connector"),
+        ({"format": 1, "second": "1", "complete": True, "written": [], "outputs": {}},
+         '"second" is not a timestamp'),
+        ({"format": 1, "second": 5, "complete": 1, "written": [], "outputs": {}},
+         '"complete" is not true or false'),
+        ({"format": 1, "second": 5, "complete": True, "written": ["XYZ"], "outputs": {}},
+         '"written" is not a list of 16-digit lowercase hex identities'),
+        ({"format": 1, "second": 5, "complete": True, "written": [], "outputs": []},
+         '"outputs" is not a JSON object'),
+        ({"format": 1, "second": 5, "complete": True, "written": [],
+          "outputs": {"f": {"path": "/x", "size": -1}}}, 'output "f" needs "path" and "size"'),
+    ],
+)
+def test_invalid_entry_stops_with_an_error_naming_the_file_and_the_ways_out(
+    tmp_path: Path, entry: object, what: str
+) -> None:
+    path = tmp_path / "fmc-8302_bookmark.dat"
+    path.write_text(json.dumps({"1": 5, "cefConnector": entry}), encoding="utf-8")
+
+    with pytest.raises(BookmarkError) as caught:
+        Bookmark(path).load_state()
+
+    assert str(caught.value) == (
+        f'bookmark file {path} has an invalid "cefConnector" entry ({what}); fix it, or '
+        "remove that entry to resume from 5 without it (the events of that second may then "
+        "be written twice), or delete the file to start as 'start' says"
+    )

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from cef_connector.bookmark import ResumeState
 from cef_connector.errors import OutputError, SessionError
 from cef_connector.estreamer import (
     BundleEnd,
@@ -51,9 +52,12 @@ class MemoryBookmarks:
         self.journal = journal
         self.saved: list[int] = []
 
-    def save(self, timestamp: int) -> None:
-        self.saved.append(timestamp)
-        self.journal.append(f"bookmark {timestamp}")
+        self.states: list[ResumeState] = []
+
+    def save_state(self, state: ResumeState) -> None:
+        self.states.append(state)
+        self.saved.append(state.timestamp)
+        self.journal.append(f"bookmark {state.timestamp}")
 
 
 class Everything:

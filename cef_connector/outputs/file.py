@@ -17,16 +17,38 @@ Rules (CEF doc §3.3, fixing eNcore's D15):
 * Lines are collected in memory and written in batches; :meth:`FileOutput.flush` writes
   them, ``fsync``s the file and, after a new file was created, its directory.  A file is
   written, synced and closed before the next one is started.
+
+Disk full (ENOSPC, EDQUOT, EIO …) never loses or tears a line:
+
+* :meth:`FileOutput.write` only queues when the disk has failed: an error on the
+  opportunistic batch write is kept for :meth:`FileOutput.flush`, which raises it.
+* A write that stopped in the middle of a line is cut back to the last whole line
+  (``ftruncate``); the lines not written stay queued, in order, for the next flush.
+* A failed ``fsync`` may have lost the pages it could not write, and a second ``fsync``
+  would not say so (Linux marks them clean), so the file is cut back to its size at the
+  last successful ``fsync`` and the lines written since are queued again.
+* After a failed flush every line not yet durable is still queued; calling ``flush()``
+  again (the runner does, with backoff, once space returns) writes it exactly once.
+
+Crash consistency for a resume without duplicates: :meth:`FileOutput.position` tells
+where the flushed data ends (saved with the bookmark), :meth:`FileOutput.recover` reads
+back the lines written after such a position (they were written but not bookmarked when
+the process was killed), and :meth:`FileOutput.open` cuts off a partial last line left by
+a process killed in the middle of a write.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import re
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from cef_connector.bookmark import OutputPosition
 from cef_connector.errors import OutputError
 from cef_connector.outputs.base import AT_LEAST_ONCE
 from cef_connector.outputs.framing import encore_prefix, file_stamp
@@ -40,6 +62,16 @@ logger = logging.getLogger(__name__)
 _MAX_NAME_ATTEMPTS = 10_000
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+
+#: The ``{0}`` part of a file name: a stamp from ``file_stamp`` and an optional counter.
+_STAMP = re.compile(r"(\d{8}T\d{6}\.\d{6}Z)(?:_(\d+))?")
+
+#: At most this much is read back by :meth:`FileOutput.recover`; a larger tail is
+#: truncated (the lines beyond may then be written twice, never lost).
+_MAX_RECOVER_BYTES = 256 * 1024 * 1024
+
+#: Bytes read at a time when looking for the last line break of a file.
+_TAIL_CHUNK = 64 * 1024
 
 
 class FileOutput:
@@ -117,10 +149,21 @@ class FileOutput:
         self._opened = False
         self._fd: int | None = None
         self._path: Path | None = None
+        # Lines of the file being filled, for rotation decisions (counted when queued).
         self._file_lines = 0
         self._file_bytes = 0
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
+        # Lines not yet written, one list per file: _segments[0] goes to the current (or
+        # next created) file; each further list starts a new file (a rotation boundary).
+        self._segments: deque[list[bytes]] = deque([[]])
+        self._queued_lines = 0
+        self._queued_bytes = 0
+        # The current file on disk: whole lines only; _synced bytes are durable, the lines
+        # in _unsynced were written after them and are not yet.
+        self._size = 0
+        self._synced = 0
+        self._unsynced: list[bytes] = []
+        self._error: OutputError | None = None
+        self._last_position: OutputPosition | None = None
         self._directory_dirty = False
         self._last_stamp: str | None = None
         self._last_counter = 0
@@ -147,17 +190,23 @@ class FileOutput:
                 f"{self.name}: directory {self._directory} is not writable by this user; "
                 "fix its permissions or choose another directory"
             )
+        if not self._opened:
+            self._repair_torn_tail()
         self._opened = True
 
     def write(self, line: str, event_time: int | None = None) -> None:
         """Queue one CEF line; it reaches the file at the latest on :meth:`flush`.
+
+        Full batches are written on the way; when that fails (disk full) the line stays
+        queued and :meth:`flush` reports the error, so a write never loses a line.
 
         Args:
             line: one CEF line without a line terminator.
             event_time: unused (the ``"encore"`` prefix uses the write time, like eNcore).
 
         Raises:
-            OutputError: the line contains a raw CR or LF, or a file cannot be written.
+            OutputError: the line contains a raw CR or LF, or (on a first write without
+                :meth:`open`) the directory cannot be used.
         """
         if "\n" in line or "\r" in line:
             position = min(i for i in (line.find("\n"), line.find("\r")) if i >= 0)
@@ -171,54 +220,145 @@ class FileOutput:
         data = text.encode("utf-8", "replace")
         size = len(data)
         if (
-            self._fd is not None
-            and self._max_bytes is not None
+            self._max_bytes is not None
             and self._file_bytes > 0
             and self._file_bytes + size > self._max_bytes
         ):
-            self._finish_file()
-        if self._fd is None:
-            self._start_file()
-        self._pending.append(data)
-        self._pending_bytes += size
+            self._queue_rotation()
+        self._segments[-1].append(data)
+        self._queued_lines += 1
+        self._queued_bytes += size
         self._file_lines += 1
         self._file_bytes += size
         self.lines_written += 1
         if (self._rotate and self._file_lines >= self._max_lines) or (
             self._max_bytes is not None and self._file_bytes >= self._max_bytes
         ):
-            self._finish_file()
-        elif len(self._pending) >= self._batch_lines or self._pending_bytes >= self._batch_bytes:
-            self._drain()
+            self._queue_rotation()
+        if self._error is None:
+            try:
+                self._process(force=False)
+            except OutputError as exc:
+                # Keep the line queued; flush() raises the error (and retries first).
+                self._error = exc
 
     def flush(self) -> None:
         """Write queued lines, then ``fsync`` the file (and its directory if new).
 
+        After an error nothing is lost: lines not yet durable stay queued, in order,
+        and the next call writes them (see the module docstring).
+
         Raises:
             OutputError: writing or syncing failed (e.g. disk full).
         """
-        self._drain()
-        if self._fd is not None:
-            self._sync(self._fd, self._path)
+        self._error = None
+        try:
+            self._process(force=True)
+            if self._fd is not None:
+                self._sync_current()
+        except OutputError as exc:
+            self._error = exc
+            raise
         self._sync_directory()
 
     def close(self) -> None:
         """Flush and close the current file; a later :meth:`write` opens a new one.
 
         Raises:
-            OutputError: the final write or sync failed.
+            OutputError: the final write or sync failed (the lines stay queued).
         """
-        self._finish_file()
+        self.flush()
+        self._finish_current()
         self._sync_directory()
 
     def reopen(self) -> None:
         """Finish the current file; the next line starts a new one (for SIGHUP/logrotate).
 
         Raises:
-            OutputError: the current file could not be written or synced.
+            OutputError: the current file could not be written or synced (the lines
+                stay queued).
         """
-        self._finish_file()
-        self._sync_directory()
+        self.close()
+
+    def position(self) -> OutputPosition | None:
+        """Where the durable data ends: the current (or last) file and its synced size.
+
+        Returns:
+            The position, or None before the first file was created.
+        """
+        if self._fd is not None and self._path is not None:
+            return OutputPosition(str(self._path), self._synced)
+        return self._last_position
+
+    def recover(self, position: OutputPosition) -> list[bytes]:
+        """Read back the lines written after ``position`` (by an earlier run).
+
+        Reads the rest of that file and every later file of this output (by name), and
+        returns the complete lines without their prefix: the bare CEF lines as they
+        were given to :meth:`write`, UTF-8 encoded.
+
+        Args:
+            position: from :meth:`position`, as saved with the bookmark.
+
+        Returns:
+            The lines, oldest first; empty when the file is not one of this output's.
+
+        Raises:
+            OutputError: the directory cannot be listed.
+        """
+        path = Path(position.path)
+        key = self._name_key(path.name)
+        if path.parent != self._directory or key is None:
+            logger.warning(
+                "%s: the bookmark names %s, which is not a file of this output; lines "
+                "written after it are not looked for (some may be written twice)",
+                self.name, path,
+            )
+            return []
+        chunks: list[bytes] = []
+        budget = _MAX_RECOVER_BYTES
+        try:
+            with path.open("rb") as handle:
+                actual = os.fstat(handle.fileno()).st_size
+                if actual < position.size:
+                    logger.warning(
+                        "%s: %s holds %d bytes, fewer than the %d flushed before the last "
+                        "bookmark; it was changed by someone else", self.name, path, actual,
+                        position.size,
+                    )
+                else:
+                    handle.seek(position.size)
+                    chunks.append(handle.read(budget))
+                    budget -= len(chunks[-1])
+        except FileNotFoundError:
+            logger.info("%s: %s is gone (moved away by its reader?)", self.name, path)
+        except OSError as exc:
+            logger.warning("%s: cannot read %s back: %s", self.name, path, exc.strerror or exc)
+        for later in self._files_after(key):
+            if budget <= 0:
+                logger.warning(
+                    "%s: more than %d bytes were written after the bookmark; the rest is "
+                    "not looked at (some lines may be written twice)", self.name,
+                    _MAX_RECOVER_BYTES,
+                )
+                break
+            try:
+                data = later.read_bytes()[:budget]
+            except OSError as exc:
+                logger.warning("%s: cannot read %s back: %s", self.name, later,
+                               exc.strerror or exc)
+                continue
+            budget -= len(data)
+            chunks.append(data)
+        lines: list[bytes] = []
+        for chunk in chunks:
+            pieces = chunk.split(b"\n")
+            for piece in pieces[:-1]:  # the last piece is empty, or a partial line
+                if self._encore:
+                    start = piece.find(b"CEF:")
+                    piece = piece[start:] if start >= 0 else piece
+                lines.append(piece)
+        return lines
 
     # -- internals -------------------------------------------------------------------
 
@@ -258,8 +398,8 @@ class FileOutput:
                 ) from exc
             self._fd = fd
             self._path = path
-            self._file_lines = 0
-            self._file_bytes = 0
+            self._size = self._synced = 0
+            self._unsynced = []
             self._last_stamp = stamp
             self._last_counter = counter
             self._directory_dirty = True
@@ -271,48 +411,206 @@ class FileOutput:
             f"{self._directory}; clean up the directory"
         )
 
-    def _drain(self) -> None:
-        if not self._pending:
-            return
-        if self._fd is None:  # pragma: no cover - lines are only queued with a file open
-            raise OutputError(f"{self.name}: internal error: lines queued without a file")
-        data = b"".join(self._pending)
+    def _queue_rotation(self) -> None:
+        """The file being filled is complete: the next line starts a new one."""
+        self._segments.append([])
+        self._file_lines = 0
+        self._file_bytes = 0
+
+    def _process(self, force: bool) -> None:
+        """Move queued lines to disk: all of them when ``force``, else full batches.
+
+        Raises:
+            OutputError: creating, writing or syncing failed; what was not made
+                durable is queued again.
+        """
+        while True:
+            segment = self._segments[0]
+            rotation = len(self._segments) > 1
+            if segment:
+                if self._fd is None:
+                    self._start_file()
+                if not (
+                    force
+                    or rotation
+                    or self._queued_lines >= self._batch_lines
+                    or self._queued_bytes >= self._batch_bytes
+                ):
+                    return
+                self._write_segment(segment)
+            if not rotation:
+                return
+            self._finish_current()
+            self._segments.popleft()
+
+    def _write_segment(self, segment: list[bytes]) -> None:
+        fd = self._fd
+        assert fd is not None
+        data = b"".join(segment)
         view = memoryview(data)
+        done = 0
         try:
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            while done < len(data):
+                written = os.write(fd, view[done:])
+                if written <= 0:  # pragma: no cover - regular files never return 0
+                    raise OSError(errno.EIO, "write returned 0")
+                done += written
         except OSError as exc:
-            raise OutputError(
-                f"{self.name}: writing to {self._path} failed: {exc.strerror or exc}; "
-                "check free disk space and permissions"
-            ) from exc
-        self._pending.clear()
-        self._pending_bytes = 0
+            self._write_failed(segment, done, exc)
+        self._size += len(data)
+        self._unsynced.extend(segment)
+        self._queued_lines -= len(segment)
+        self._queued_bytes -= len(data)
+        segment.clear()
 
-    def _finish_file(self) -> None:
-        if self._fd is None:
-            return
-        self._drain()
+    def _write_failed(self, segment: list[bytes], done: int, exc: OSError) -> None:
+        """Keep only whole lines on disk and the rest queued; then raise."""
+        whole = 0
+        count = 0
+        for data in segment:
+            if whole + len(data) > done:
+                break
+            whole += len(data)
+            count += 1
+        path = self._path
+        # The write may have stopped inside a line (and a writer that failed may have
+        # left more than it reported): cut the file back to its last whole line.
+        try:
+            os.ftruncate(self._fd, self._size + whole)  # type: ignore[arg-type]
+        except OSError as trunc_exc:
+            self._abandon_file(f"cutting off a partial line failed ({trunc_exc.strerror})")
+        if self._fd is not None:
+            self._size += whole
+            self._unsynced.extend(segment[:count])
+            self._queued_lines -= count
+            self._queued_bytes -= whole
+            del segment[:count]
+        raise OutputError(
+            f"{self.name}: writing to {path} failed: {exc.strerror or exc}; "
+            "check free disk space and permissions"
+        ) from exc
+
+    def _sync_current(self) -> None:
         fd, path = self._fd, self._path
-        self._sync(fd, path)
-        self._fd = None
-        self._path = None
-        try:
-            os.close(fd)
-        except OSError as exc:
-            raise OutputError(
-                f"{self.name}: closing {path} failed: {exc.strerror or exc}"
-            ) from exc
-
-    def _sync(self, fd: int, path: Path | None) -> None:
+        assert fd is not None
         try:
             os.fsync(fd)
         except OSError as exc:
+            # The kernel may have dropped the pages it could not write, and a second
+            # fsync would report success: cut the file back to what is known durable and
+            # write those lines again on the next flush.
+            lines, self._unsynced = self._unsynced, []
+            try:
+                os.ftruncate(fd, self._synced)
+                self._size = self._synced
+            except OSError as trunc_exc:
+                self._abandon_file(f"cutting it back failed ({trunc_exc.strerror})")
+            self._segments[0][0:0] = lines
+            self._queued_lines += len(lines)
+            self._queued_bytes += sum(len(line) for line in lines)
             raise OutputError(
-                f"{self.name}: fsync of {path} failed: {exc.strerror or exc}; "
-                "the data may not be on disk"
+                f"{self.name}: fsync of {path} failed: {exc.strerror or exc}; the lines "
+                "written since the last successful fsync will be written again; check free "
+                "disk space and the file system"
             ) from exc
+        self._synced = self._size
+        self._unsynced = []
+
+    def _abandon_file(self, why: str) -> None:
+        """Give up a file that cannot be repaired; its lines go to a new file."""
+        fd, path = self._fd, self._path
+        logger.error(
+            "%s: %s: %s; it may end with a partial or repeated line, and the lines not "
+            "known to be durable are written to a new file", self.name, path, why,
+        )
+        self._segments[0][0:0] = self._unsynced
+        self._queued_lines += len(self._unsynced)
+        self._queued_bytes += sum(len(line) for line in self._unsynced)
+        self._unsynced = []
+        self._fd = None
+        self._path = None
+        self._size = self._synced = 0
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _finish_current(self) -> None:
+        """Sync and close the current file (no-op without one)."""
+        if self._fd is None:
+            return
+        self._sync_current()
+        fd, path = self._fd, self._path
+        self._last_position = OutputPosition(str(path), self._size)
+        self._fd = None
+        self._path = None
+        self._size = self._synced = 0
+        try:
+            os.close(fd)
+        except OSError as exc:  # pragma: no cover - close after a successful fsync
+            logger.warning("%s: closing %s failed: %s", self.name, path, exc.strerror or exc)
+
+    def _name_key(self, name: str) -> tuple[str, int] | None:
+        """(stamp, counter) of one of this output's file names; None for other names."""
+        head, _, tail = self._template.partition(NAME_PLACEHOLDER)
+        if not (name.startswith(head) and name.endswith(tail)) or len(name) <= len(head + tail):
+            return None
+        match = _STAMP.fullmatch(name[len(head) : len(name) - len(tail)])
+        if match is None:
+            return None
+        return match.group(1), int(match.group(2) or 0)
+
+    def _own_files(self) -> list[tuple[tuple[str, int], Path]]:
+        try:
+            entries = list(self._directory.iterdir())
+        except OSError as exc:
+            raise OutputError(
+                f"{self.name}: cannot list {self._directory}: {exc.strerror or exc}"
+            ) from exc
+        keyed = []
+        for entry in entries:
+            key = self._name_key(entry.name)
+            if key is not None and entry.is_file():
+                keyed.append((key, entry))
+        keyed.sort()
+        return keyed
+
+    def _files_after(self, key: tuple[str, int]) -> list[Path]:
+        return [path for other, path in self._own_files() if other > key]
+
+    def _repair_torn_tail(self) -> None:
+        """Cut off a partial last line left in the newest file by a killed process."""
+        files = self._own_files()
+        if not files:
+            return
+        path = files[-1][1]
+        try:
+            with path.open("r+b") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                end = size
+                while end > 0:
+                    start = max(0, end - _TAIL_CHUNK)
+                    handle.seek(start)
+                    chunk = handle.read(end - start)
+                    cut = chunk.rfind(b"\n")
+                    if cut >= 0:
+                        end = start + cut + 1
+                        break
+                    end = start
+                if end == size:
+                    return
+                handle.truncate(end)
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            logger.warning("%s: cannot check %s for a partial last line: %s", self.name,
+                           path, exc.strerror or exc)
+            return
+        logger.warning(
+            "%s: %s ended with a partial line of %d bytes (the connector was stopped in the "
+            "middle of a write); it was cut off, and its event is written again",
+            self.name, path, size - end,
+        )
 
     def _sync_directory(self) -> None:
         if not self._directory_dirty:

@@ -28,6 +28,7 @@ from cef_connector.simulator.certs import (
     write_pki,
 )
 from cef_connector.simulator.generator import SimRecord, TrafficGenerator, event_identity
+from cef_connector.simulator.scenarios import FAULT_NAMES, parse_faults
 from cef_connector.simulator.server import (
     Faults,
     SimulatorCounters,
@@ -37,6 +38,7 @@ from cef_connector.simulator.server import (
 
 __all__ = [
     "CONFIG_FILE",
+    "FAULT_NAMES",
     "CertificateAuthority",
     "Faults",
     "SimRecord",
@@ -48,6 +50,7 @@ __all__ = [
     "TrafficGenerator",
     "event_identity",
     "init_directory",
+    "parse_faults",
     "parse_listen",
     "simulate",
     "write_connector_config",

@@ -32,7 +32,10 @@ it cannot drift from the decoder:
 ``record_stream``: every byte sent to the first client after its handshake is written to
 that file unchanged (later clients: the same name with ``.2``, ``.3`` … appended).
 
-Fault switches (``Faults``) inject the misbehaviours the client must survive.
+Fault switches (``Faults``) inject the misbehaviours the client must survive; the
+``sessions`` switch limits them to the first sessions, so that a fault-injection run ends
+with every event delivered.  ``scenarios.parse_faults`` builds them from the names that
+``cef-connector simulate --faults`` takes.
 """
 
 from __future__ import annotations
@@ -124,6 +127,19 @@ class Faults:
         truncated_block: put a security-zone record (115) whose blockLength runs past the
             record's end first in the first bundle.
         inner_type: first word of every inner bundle message (0x00010004 = the guide's form).
+        reset_mid_message_after: after this many complete bundles, send the first half of
+            the next bundle and reset the connection (TCP RST).
+        stall_after: after this many complete bundles, send nothing more (no keep-alives
+            either) and keep the connection open until the client leaves.
+        error_after: after this many complete bundles, send ``error_after_message`` as an
+            Error message and close.
+        error_after_message: (code, text) of that Error.
+        truncate_record_after: after this many complete bundles, send one bundle whose last
+            record is cut short (its inner length runs past the end of the bundle).
+        restart_after: after this many complete bundles the whole server restarts: every
+            connection is reset and none is accepted for ``restart_downtime`` seconds.
+        restart_downtime: seconds the restarting server refuses connections.
+        sessions: apply the faults to the first this many sessions only (None: to all).
     """
 
     error: tuple[int, str] | None = None
@@ -135,6 +151,14 @@ class Faults:
     unknown_record_type: int | None = None
     truncated_block: bool = False
     inner_type: int = 0x00000004
+    reset_mid_message_after: int | None = None
+    stall_after: int | None = None
+    error_after: int | None = None
+    error_after_message: tuple[int, str] = (1, "simulated failure in the middle of the stream")
+    truncate_record_after: int | None = None
+    restart_after: int | None = None
+    restart_downtime: float = 1.0
+    sessions: int | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +239,8 @@ class SimulatorCounters:
     metadata_sent: int = 0
     keepalives_sent: int = 0
     errors_sent: int = 0
+    faults_injected: int = 0
+    restarts: int = 0
 
 
 class _ClientGone(Exception):
@@ -304,6 +330,8 @@ class SimulatorServer:
         self._threads: list[threading.Thread] = []
         self._connection_ids = itertools.count(1)
         self._session_numbers = itertools.count(1)
+        self._sessions: set[_ClientSession] = set()
+        self._sessions_lock = threading.Lock()
         self._address: tuple[str, int] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -325,22 +353,61 @@ class SimulatorServer:
         """Bind, listen and start accepting clients in a background thread."""
         if self._listener is not None:
             return
+        self._listen(self.options.listen_port)
+        logger.info(
+            "simulated FMC listening on %s:%d (%d events stored)",
+            self.address[0],
+            self.address[1],
+            len(self._store),
+        )
+
+    def _listen(self, port: int) -> None:
         host = self.options.listen_host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.create_server((host, self.options.listen_port), family=family)
+        listener = socket.create_server((host, port), family=family)
         listener.settimeout(_TICK_SECONDS * 4)
         self._listener = listener
         bound = listener.getsockname()
         self._address = (str(bound[0]), int(bound[1]))
-        thread = threading.Thread(target=self._accept_loop, name="simulator-accept", daemon=True)
-        self._threads.append(thread)
+        thread = threading.Thread(target=self._accept_loop, args=(listener,),
+                                  name="simulator-accept", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
-        logger.info(
-            "simulated FMC listening on %s:%d (%d events stored)",
-            self._address[0],
-            self._address[1],
-            len(self._store),
-        )
+
+    def restart(self, downtime: float = 1.0) -> None:
+        """Behave like an FMC that restarts: reset every connection, refuse new ones for
+        ``downtime`` seconds, then listen again on the same port with the same archive.
+
+        Returns at once; the restart runs in a background thread.
+
+        Args:
+            downtime: seconds during which connections are refused.
+        """
+        listener = self._listener
+        if listener is None or self._stop.is_set():
+            return
+        self._listener = None
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            listener.close()
+        with self._sessions_lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.reset()
+        self._count(restarts=1)
+        logger.info("simulated FMC restarting: connections reset, back in %g s", downtime)
+        port = self.port
+
+        def come_back() -> None:
+            if self._stop.wait(downtime):
+                return
+            self._listen(port)
+            logger.info("simulated FMC listening again on port %d", port)
+
+        thread = threading.Thread(target=come_back, name="simulator-restart", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, end every session and wait for the threads (at most ``timeout``)."""
@@ -434,9 +501,7 @@ class SimulatorServer:
 
     # ------------------------------------------------------------------ accepting
 
-    def _accept_loop(self) -> None:
-        listener = self._listener
-        assert listener is not None
+    def _accept_loop(self, listener: socket.socket) -> None:
         while not self._stop.is_set():
             try:
                 raw, peer = listener.accept()
@@ -476,9 +541,13 @@ class SimulatorServer:
                 return
             session = _ClientSession(self, tls, next(self._connection_ids))
             self._count(sessions_started=1)
+            with self._sessions_lock:
+                self._sessions.add(session)
             try:
                 session.run()
             finally:
+                with self._sessions_lock:
+                    self._sessions.discard(session)
                 self._count(sessions_finished=1)
         except Exception:  # noqa: BLE001 - thread boundary, see above
             logger.exception("simulator session with %s failed", peer[0])
@@ -553,7 +622,9 @@ class _ClientSession:
     def __init__(self, server: SimulatorServer, tls: ssl.SSLSocket, connection_id: int) -> None:
         self.server = server
         self.options = server.options
-        self.faults = server.options.faults
+        limit = server.options.faults.sessions
+        # Sessions after the first ``sessions`` ones run without faults.
+        self.faults = server.options.faults if limit is None or connection_id <= limit else Faults()
         self.tls = tls
         self.connection_id = connection_id
         self.framer = Framer()
@@ -605,6 +676,13 @@ class _ClientSession:
             self.send(build_error(PROTOCOL_ERROR_CODE, text + "\0"))
         self.server._count(errors_sent=1)
         raise _ClientGone(text)
+
+    def reset(self) -> None:
+        """Abort the connection with a TCP reset (SO_LINGER 0), from any thread."""
+        with contextlib.suppress(OSError):
+            self.tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            self.tls.shutdown(socket.SHUT_RDWR)
 
     def close_gracefully(self) -> None:
         """Send a TLS close_notify (best effort) without waiting for the client's."""
@@ -855,6 +933,29 @@ class _ClientSession:
 
     def _message_faults(self, message: bytes) -> bytes:
         faults = self.faults
+        done = self.bundles_complete
+        if faults.reset_mid_message_after is not None and done >= faults.reset_mid_message_after:
+            self.server._count(faults_injected=1)
+            self.send(message[: len(message) // 2])
+            with contextlib.suppress(OSError):
+                self.tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            raise _ClientGone("fault: reset in the middle of a message")
+        if faults.error_after is not None and done >= faults.error_after:
+            self.server._count(faults_injected=1, errors_sent=1)
+            code, text = faults.error_after_message
+            self.send(build_error(code, text + "\0"))
+            self.close_gracefully()
+            raise _ClientGone(f"fault: sent Error {code} {text!r} in the middle of the stream")
+        if faults.stall_after is not None and done >= faults.stall_after:
+            self.server._count(faults_injected=1)
+            self._stall()
+        if faults.restart_after is not None and done >= faults.restart_after:
+            self.server._count(faults_injected=1)
+            self.server.restart(faults.restart_downtime)
+            raise _ClientGone("fault: server restart")
+        if faults.truncate_record_after is not None and done == faults.truncate_record_after:
+            self.server._count(faults_injected=1)
+            message = _truncate_last_record(message)
         if faults.huge_length:
             self.send(message[:4] + struct.pack(">I", HUGE_LENGTH))
             raise _ClientGone("fault: announced a huge message and stopped")
@@ -862,8 +963,39 @@ class _ClientSession:
             message = struct.pack(">H", faults.header_version) + message[2:]
         if (
             faults.close_mid_message_after is not None
-            and self.bundles_complete >= faults.close_mid_message_after
+            and done >= faults.close_mid_message_after
         ):
             self.send(message[: len(message) // 2])
             raise _ClientGone("fault: closed in the middle of a message")
         return message
+
+    def _stall(self) -> NoReturn:
+        """Send nothing more, but keep reading (and dropping) until the client leaves."""
+        logger.info("session %d: fault: stalling (no bytes, no keep-alives)", self.connection_id)
+        deadline = time.monotonic() + max(self.options.ack_timeout, 5.0)
+        while time.monotonic() < deadline:
+            for _frame in self.frames(_TICK_SECONDS * 2):
+                pass
+        raise _ClientGone("fault: stalled until the acknowledgement timeout")
+
+
+def _truncate_last_record(message: bytes) -> bytes:
+    """Cut the last record of an encoded bundle short, keeping the outer framing valid.
+
+    The message header announces the shortened body, so the framing stays in step; the
+    last inner message still claims its full length, which runs past the bundle's end.
+    """
+    body_start = 8
+    position = body_start + 8  # connectionId, sequenceNumber
+    last = None
+    while position + 8 <= len(message):
+        _inner_type, length = struct.unpack_from(">II", message, position)
+        last = position
+        position += 8 + length
+    if last is None:
+        return message
+    last_length = struct.unpack_from(">I", message, last + 4)[0]
+    cut = max(1, min(16, last_length // 2))
+    shortened = bytearray(message[: len(message) - cut])
+    struct.pack_into(">I", shortened, 4, len(shortened) - 8)
+    return bytes(shortened)

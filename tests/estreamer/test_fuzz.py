@@ -1,12 +1,18 @@
 """Property tests: whatever the peer sends, the core yields events or RemoteProtocolError.
 
-Any other exception type escaping Connection or decode_record is a bug.
+Any other exception type escaping Connection or decode_record is a bug, and so is a hang
+or memory that grows with what a header announces rather than with what arrived.  The
+coverage-guided counterpart (atheris) is ``fuzz/fuzz_decoder.py``.
 """
 
 from __future__ import annotations
 
+import struct
+import time
+import tracemalloc
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,3 +149,73 @@ def test_valid_stream_decodes_without_errors() -> None:
     events = run(handshaken(), [VALID_STREAM])
     assert isinstance(events[-1], ConnectionClosed)
     assert not any(type(e).__name__ in ("RecordDecodeFailed", "UnknownRecord") for e in events)
+
+
+# -- bounded time and memory against a hostile peer (issue: "no hang, memory bounded") --
+
+DEFAULT_LIMITS = Limits()
+#: Whatever a message header announces, the decoder must not reserve memory for it: the
+#: peak while feeding ``len(data)`` bytes stays within this plus a small multiple of them.
+MEMORY_SLACK = 2 * 1024 * 1024
+
+
+def _bounded_run(connection: Connection, chunks: list[bytes]) -> tuple[list[Any], int, float]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        events = run(connection, chunks)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return events, peak, time.perf_counter() - started
+
+
+@FUZZ
+@given(
+    st.integers(min_value=0, max_value=0xFFFFFFFF),
+    st.sampled_from([1, 4, 2051, 4002, 77]),
+    st.binary(max_size=2000),
+    st.lists(st.integers(min_value=0), max_size=6),
+)
+def test_any_announced_length_is_bounded_in_time_and_memory(
+    length: int, message_type: int, body: bytes, cuts: list[int]
+) -> None:
+    data = struct.pack(">HHI", 1, message_type, length) + body
+    connection = Connection(0, 0x48900061, limits=DEFAULT_LIMITS)
+    connection.initiate()
+
+    _events, peak, seconds = _bounded_run(connection, chunked(data, cuts))
+
+    assert peak < MEMORY_SLACK + 64 * len(data)
+    assert seconds < 2.0
+
+
+@FUZZ
+@given(st.binary(min_size=1, max_size=3000), st.lists(st.integers(min_value=0), max_size=8))
+def test_any_bytes_after_the_handshake_are_bounded_in_time_and_memory(
+    data: bytes, cuts: list[int]
+) -> None:
+    _events, peak, seconds = _bounded_run(handshaken(), chunked(data, cuts))
+
+    assert peak < MEMORY_SLACK + 64 * len(data)
+    assert seconds < 2.0
+
+
+def test_a_bundle_over_the_record_limit_is_a_protocol_error_with_its_offset() -> None:
+    record = encode_record(*ALL_CASES[0][::2], 1591210934)
+    connection = handshaken()  # LIMITS allows 1000 records per bundle
+    connection.receive_data(encode_bundle(1, 1, [record] * 1001))
+
+    # the bundle is checked whole before any record is handed out
+    with pytest.raises(RemoteProtocolError,
+                       match=r"more than 1000 records .*\(stream offset 56\)$"):
+        connection.next_event()
+
+
+def test_a_message_over_the_length_limit_is_refused_before_its_body_arrives() -> None:
+    connection = handshaken()  # the Streaming Information took stream offsets 0..55
+    connection.receive_data(struct.pack(">HHI", 1, 4002, LIMITS.max_message_bytes + 1))
+
+    with pytest.raises(RemoteProtocolError, match=r"above the limit of 65536 bytes .*"
+                                                  r"\(stream offset 56\)$"):
+        connection.next_event()
