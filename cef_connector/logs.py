@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Callable, Iterable
+from logging.handlers import WatchedFileHandler
+from typing import IO, Any
 
 from cef_connector.config.schema import LoggingSettings
 from cef_connector.errors import ConfigError
@@ -26,9 +27,14 @@ __all__ = [
     "TRACE",
     "VERBOSE",
     "SecretRedactor",
+    "ThreadPrefix",
     "configure_logging",
+    "hex_lines",
     "level_number",
+    "redirect_console",
     "register_levels",
+    "reopen_log_files",
+    "trace_bytes",
 ]
 
 #: eNcore's extra levels (estreamer.crossprocesslogging): below DEBUG (10).
@@ -61,6 +67,7 @@ _SECRET_PAIR = re.compile(
 )
 
 _HANDLER_MARK = "_cef_connector_handler"
+_CONSOLE_MARK = "_cef_connector_console"
 
 
 def register_levels() -> None:
@@ -184,16 +191,21 @@ def configure_logging(
     if settings.filepath is not None:
         try:
             settings.filepath.parent.mkdir(parents=True, exist_ok=True)
-            handlers.append(logging.FileHandler(settings.filepath, encoding="utf-8"))
+            # Watched: after logrotate moves the file away, the next line opens a new one.
+            handlers.append(WatchedFileHandler(settings.filepath, encoding="utf-8"))
         except OSError as exc:
             raise ConfigError(
                 f"logging.filepath: cannot open log file {settings.filepath}: "
                 f"{exc.strerror or exc}; fix the path or its permissions"
             ) from exc
     if settings.stdout:
-        handlers.append(logging.StreamHandler(stdout if stdout is not None else sys.stdout))
+        handler = logging.StreamHandler(stdout if stdout is not None else sys.stdout)
+        setattr(handler, _CONSOLE_MARK, "stdout")
+        handlers.append(handler)
     if settings.stderr:
-        handlers.append(logging.StreamHandler(stderr if stderr is not None else sys.stderr))
+        handler = logging.StreamHandler(stderr if stderr is not None else sys.stderr)
+        setattr(handler, _CONSOLE_MARK, "stderr")
+        handlers.append(handler)
     formatter = logging.Formatter(settings.format)
     redactor = SecretRedactor(secrets)
     for handler in handlers:
@@ -202,3 +214,141 @@ def configure_logging(
         setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
     root.setLevel(level)
+
+
+def redirect_console(stdout: IO[str], stderr: IO[str]) -> Callable[[], None]:
+    """Send the console log lines to other streams for a while (a progress display).
+
+    A progress display draws on the terminal and offers stream proxies that print above
+    its bars; log lines written past them would cut through the bars.
+
+    Args:
+        stdout: the stream for the ``stdOut`` handler.
+        stderr: the stream for the ``stdErr`` handler.
+
+    Returns:
+        A function that puts the original streams back.
+    """
+    previous: list[tuple[logging.StreamHandler[Any], Any]] = []
+    for handler in logging.getLogger().handlers:
+        which = getattr(handler, _CONSOLE_MARK, None)
+        if which is None or not isinstance(handler, logging.StreamHandler):
+            continue
+        previous.append((handler, handler.setStream(stdout if which == "stdout" else stderr)))
+
+    def restore() -> None:
+        for handler, stream in previous:
+            if stream is not None:
+                handler.setStream(stream)
+
+    return restore
+
+
+def reopen_log_files() -> int:
+    """Reopen the log file now (SIGHUP after logrotate moved it away).
+
+    The file handler also notices a moved file by itself before the next line; this makes
+    the switch immediate, so logrotate's ``postrotate`` can compress the old file at once.
+
+    Returns:
+        How many log files were reopened.
+    """
+    count = 0
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, _HANDLER_MARK, False) and isinstance(handler, WatchedFileHandler):
+            handler.acquire()
+            try:
+                if handler.stream is not None:
+                    handler.stream.flush()
+                    handler.stream.close()
+                handler.stream = handler._open()
+                handler._statstream()
+            finally:
+                handler.release()
+            count += 1
+    return count
+
+
+class ThreadPrefix(logging.Filter):
+    """Puts ``[host:port]`` before the lines logged by a server's thread.
+
+    With several FMCs served in one process, every line must say which one it is about.
+    Installed on our handlers by the service; a record is prefixed once even when
+    several handlers see it.
+
+    Args:
+        prefixes: thread name → prefix text (e.g. ``"fmc-10.0.0.5:8302"`` →
+            ``"10.0.0.5:8302"``).
+    """
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Prefix the record's message when its thread serves an FMC; never drops it.
+
+        Args:
+            record: the record about to be emitted.
+
+        Returns:
+            True.
+        """
+        prefix = self.prefixes.get(record.threadName or "")
+        if prefix and not getattr(record, "_cef_prefixed", False):
+            record.msg = f"[{prefix}] {record.getMessage()}"
+            record.args = None
+            record._cef_prefixed = True  # type: ignore[attr-defined]
+        return True
+
+    def install(self) -> None:
+        """Add the filter to every handler :func:`configure_logging` installed."""
+        for handler in logging.getLogger().handlers:
+            if getattr(handler, _HANDLER_MARK, False):
+                handler.addFilter(self)
+
+    def remove(self) -> None:
+        """Take the filter off again."""
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self)
+
+
+#: Bytes per hex line in TRACE dumps (eNcore logs messages as hex at TRACE).
+HEX_LINE_BYTES = 32
+
+
+def hex_lines(data: bytes, offset: int = 0, width: int = HEX_LINE_BYTES) -> list[str]:
+    """Format bytes as hex lines, each starting with its stream offset.
+
+    ``00000000  00010002 00000008 00000000 ...`` (groups of four bytes, as the eStreamer
+    documentation prints messages).
+
+    Args:
+        data: the bytes.
+        offset: stream offset of the first byte.
+        width: bytes per line.
+
+    Returns:
+        The lines (none for empty data).
+    """
+    lines = []
+    for start in range(0, len(data), width):
+        chunk = data[start:start + width].hex()
+        groups = " ".join(chunk[i:i + 8] for i in range(0, len(chunk), 8))
+        lines.append(f"{offset + start:08x}  {groups}")
+    return lines
+
+
+def trace_bytes(logger: logging.Logger, what: str, data: bytes, offset: int = 0) -> None:
+    """Log bytes as hex at TRACE level (nothing is formatted when TRACE is off).
+
+    Args:
+        logger: the module's logger.
+        what: e.g. ``"received from 10.0.0.5:8302"`` or ``"sent"``.
+        data: the bytes (never key material: only eStreamer messages).
+        offset: stream offset of the first byte.
+    """
+    if not logger.isEnabledFor(TRACE):
+        return
+    logger.log(TRACE, "%s: %d bytes at stream offset %d\n%s", what, len(data), offset,
+               "\n".join(hex_lines(data, offset)))
