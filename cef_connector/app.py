@@ -14,28 +14,37 @@ import signal
 import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-from cef_connector.bookmark import BookmarkStore, initial_timestamp
+from cef_connector.bookmark import (
+    START_BOOKMARK,
+    START_NOW,
+    TIMESTAMP_GENESIS,
+    BookmarkStore,
+    initial_timestamp,
+)
 from cef_connector.config import Settings, load_settings
 from cef_connector.errors import (
+    BookmarkError,
     CefConnectorError,
     ConfigError,
+    MappingError,
     OutputError,
     ProtocolError,
     SessionError,
 )
-from cef_connector.estreamer import NEED_DATA, Connection
-from cef_connector.logs import configure_logging
+from cef_connector.estreamer import NEED_DATA, BundleEnd, Connection, Limits
+from cef_connector.logs import configure_logging, trace_bytes
 from cef_connector.mapping import load_mappings
 from cef_connector.metadata import MetadataCache
 from cef_connector.metadata.store import load_metadata, save_metadata
 from cef_connector.monitoring import Counters, Monitor
 from cef_connector.outputs import build_output
-from cef_connector.pipeline import RecordHandler
+from cef_connector.pipeline import HandleResult, RecordHandler
 from cef_connector.session.backoff import Backoff
 from cef_connector.session.client import FmcSession
 from cef_connector.session.tls import client_context, load_pkcs12
@@ -82,32 +91,135 @@ class RunResult:
     elapsed_seconds: float = 0.0
 
 
+class _FailureLog:
+    """Logs each cause of a broken session once, then only its count.
+
+    An FMC that is down for a night must not fill the log with one warning per
+    reconnect: the first failure of a cause is logged in full, repeats are logged when
+    their count reaches 10, 100, 1000 …, and when the stream flows again one line says
+    how many failures of which cause there were and for how long.
+
+    Args:
+        clock: monotonic seconds.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.outage: Counter[str] = Counter()
+        self.since: float | None = None
+        self.current: str | None = None
+        self.repeats = 0
+
+    def failed(self, kind: str, error: BaseException, delay: float) -> None:
+        """Record one failure and log it (once per cause, then at powers of ten).
+
+        Args:
+            kind: the low-cardinality cause (``SessionError.kind``, ``protocol_error``…).
+            error: the exception (its text is the message).
+            delay: seconds until the next attempt.
+        """
+        if self.since is None:
+            self.since = self.clock()
+        self.outage[kind] += 1
+        if kind != self.current:
+            self.current = kind
+            self.repeats = 1
+            log.warning("%s: %s; reconnecting in %.1f s (cause %s; repeats are counted)",
+                        type(error).__name__, error, delay, kind)
+            return
+        self.repeats += 1
+        if _is_power_of_ten(self.repeats):
+            log.warning("still failing: %s %d times in a row (%s: %s); next attempt in %.1f s",
+                        kind, self.repeats, type(error).__name__, error, delay)
+        else:
+            log.debug("%s (%s, %d times in a row); reconnecting in %.1f s", error, kind,
+                      self.repeats, delay)
+
+    def recovered(self) -> None:
+        """The stream flows again: log the outage's causes with their counts, once."""
+        if self.since is None:
+            return
+        causes = ", ".join(f"{kind} ×{count}" for kind, count in self.outage.most_common())
+        total = sum(self.outage.values())
+        log.warning("streaming again after %d failed session%s in %.0f s (%s)", total,
+                    "" if total == 1 else "s", self.clock() - self.since, causes)
+        self.outage.clear()
+        self.since = None
+        self.current = None
+        self.repeats = 0
+
+
+def _is_power_of_ten(number: int) -> bool:
+    while number >= 10 and number % 10 == 0:
+        number //= 10
+    return number == 1
+
+
+def _failure_kind(error: BaseException) -> str:
+    if isinstance(error, SessionError):
+        return error.kind
+    if isinstance(error, ProtocolError):
+        return "protocol_error"
+    return "output_error"
+
+
 class ServerRunner:
     """Serves one FMC: connect, stream, write, acknowledge, reconnect; until stopped.
+
+    It never stops on its own while it is meant to run: a failed connect or TLS
+    handshake, silence longer than ``deadConnectionTimeout``, an Error message from the
+    FMC, a broken connection and malformed bytes all end the session; the lines written
+    so far are flushed and bookmarked, and a new session resumes from the bookmark after
+    a capped, jittered backoff (``reconnect``).  An output that cannot write (disk full)
+    stops the reading instead: nothing is acknowledged or bookmarked, the flush is retried
+    with the same backoff, and reading goes on where it stopped once it succeeds.  Only a
+    corrupt bookmark (the operator must decide) and a failure at shutdown are raised.
 
     Args:
         settings: the whole configuration.
         server_index: which entry of ``settings.servers`` to serve.
-        stop: set it to stop cleanly (signal handlers do).
+        stop: set it to stop cleanly (signal handlers do); the loop notices within
+            ``min(responseTimeout, 0.5)`` seconds, or ``connectTimeout`` while connecting.
         max_events: stop after this many CEF lines were written (demo, tests).
+        since: start timestamp overriding ``start`` (``run --since``).
         clock: monotonic seconds.
         rng: randomness for backoff jitter.
-        sleep: how to wait between reconnects (returns early when stopping).
+        wall_clock: epoch seconds (the resume point of ``start = 1`` before any record).
     """
 
     def __init__(self, settings: Settings, server_index: int = 0, *,
                  stop: threading.Event | None = None, max_events: int | None = None,
                  since: int | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.server = settings.servers[server_index]
         self.stop = stop or threading.Event()
         self.max_events = max_events
         self.since = since
         self.clock = clock
+        self.wall_clock = wall_clock
         self.counters = Counters()
-        self.backoff = Backoff(rng=rng or random.Random())
+        rng = rng or random.Random()
+        reconnect = settings.reconnect
+        self.backoff = Backoff(base_seconds=reconnect.initial_delay_seconds,
+                               cap_seconds=reconnect.max_delay_seconds, rng=rng)
+        #: the same policy, for retries of an output that failed (disk full)
+        self.output_backoff = Backoff(base_seconds=reconnect.initial_delay_seconds,
+                                      cap_seconds=reconnect.max_delay_seconds, rng=rng)
+        self.limits = Limits(max_message_bytes=settings.limits.max_message_bytes,
+                             max_bundle_records=settings.limits.max_bundle_records,
+                             max_block_depth=settings.limits.max_block_depth)
+        self.failures = _FailureLog(clock)
+        #: the FMC session of the moment (None between connections)
+        self.session: FmcSession | None = None
+        self._reopen = threading.Event()
+        self._tick = min(settings.response_timeout_seconds, 0.5)
+        self._first_request_wall: int | None = None
+        self._session_started = 0.0
+        self._last_data = 0.0
+        self._streaming = False
         # Everything that can fail on bad input is built here, before the first connect.
         material = load_pkcs12(self.server.pkcs12_path, self.server.pkcs12_password)
         self.tls_context = client_context(material, verify_server=self.server.verify_server,
@@ -115,16 +227,20 @@ class ServerRunner:
         self.mappings = load_mappings(settings.mapping_set, settings.device_version)
         hostname = socket.gethostname().split(".")[0] or "localhost"
         self.outputs = [build_output(spec, base_dir=settings.config_dir, clock=time.time,
-                                     hostname=hostname) for spec in settings.outputters]
+                                     hostname=hostname, stop=self.stop)
+                        for spec in settings.outputters]
         self.bookmarks = BookmarkStore(settings.state_dir, self.server.host, self.server.port)
         self.metadata_path = settings.state_dir / (
             f"{self.server.host}-{self.server.port}_metadata.json")
         cache = load_metadata(self.metadata_path)
+        dedupe = settings.dedupe
         self.handler = RecordHandler(
             mappings=self.mappings, metadata=cache, outputs=self.outputs,
             record_filter=settings.record_filter, bookmarks=self.bookmarks,
             counters=self.counters,
-            save_metadata=lambda c: save_metadata(c, self.metadata_path))
+            save_metadata=lambda c: save_metadata(c, self.metadata_path),
+            dedupe=dedupe.enabled, max_identities=dedupe.max_identities,
+            skip_older=dedupe.skip_older)
         self.monitor = Monitor(self.counters, settings.monitor.period_seconds, clock)
 
     # -- the service loop ------------------------------------------------------
@@ -136,36 +252,40 @@ class ServerRunner:
             Counters and output paths.
 
         Raises:
-            OutputError: an output failed; the service stops rather than lose events.
-            BookmarkError: the bookmark is unreadable (the operator must decide).
+            BookmarkError: the bookmark file is unreadable or corrupt (the operator must
+                fix or delete it; the message says how); or it cannot be written at
+                shutdown.
+            OutputError: an output cannot be opened, or cannot flush at shutdown (the
+                lines not written are read again from the FMC at the next start).
         """
         started = self.clock()
         for output in self.outputs:
             output.open()
         try:
+            self._resume()
             while not self._done():
                 try:
+                    self.handler.start_session()
                     self._one_session()
-                except (SessionError, ProtocolError) as exc:
-                    kind = getattr(exc, "kind", "protocol_error")
-                    self.counters.errors_total[kind] += 1
-                    if self._done():
-                        break
-                    delay = self.backoff.next_delay()
-                    self.counters.reconnects_total += 1
-                    log.warning("%s: %s; reconnecting in %.1f s (attempt %d)",
-                                type(exc).__name__, exc, delay, self.backoff.failures)
-                    self.stop.wait(delay)
-        finally:
-            try:
-                self.handler.finish()
-            finally:
-                for output in self.outputs:
-                    output.close()
+                except (SessionError, ProtocolError, OutputError) as exc:
+                    self._session_failed(exc)
+        except BaseException:
+            self._shut_down(raise_errors=False)
+            raise
+        self._shut_down(raise_errors=True)
         paths: list[str] = []
         for output in self.outputs:
             paths.extend(output.paths)
         return RunResult(self.counters, paths, self.clock() - started)
+
+    def request_reopen(self) -> None:
+        """Ask for new output files and reloaded mappings (SIGHUP); thread- and signal-safe.
+
+        The runner acts on it within one receive tick: every output's ``reopen()``
+        (logrotate), then the mapping set is loaded and compiled again; when the new
+        mappings do not compile, the error is logged and the ones in use stay.
+        """
+        self._reopen.set()
 
     def _done(self) -> bool:
         if self.stop.is_set():
@@ -173,57 +293,216 @@ class ServerRunner:
         return (self.max_events is not None
                 and self.counters.events_written >= self.max_events)
 
-    def _start_timestamp(self) -> int:
+    def _resume(self) -> None:
+        """Take over the saved resume state (``start`` = 2 without ``--since``)."""
+        if self.since is None and self.settings.start == START_BOOKMARK:
+            # A corrupt or unreadable bookmark raises BookmarkError here, before the first
+            # connect: never a silent replay from the oldest data.
+            self.handler.resume(self.bookmarks.load_state())
+
+    def _request_timestamp(self) -> int:
+        """The initial timestamp of the next EventStreamRequest."""
+        if self._first_request_wall is None:
+            self._first_request_wall = int(self.wall_clock())
+            if self.since is not None:
+                return self.since
+            return initial_timestamp(self.settings.start, self.handler.bookmark or None)
+        if self.handler.bookmark:
+            return self.handler.bookmark  # a reconnect resumes after the last line written
         if self.since is not None:
             return self.since
-        return initial_timestamp(self.settings.start, self.bookmarks.load())
+        if self.settings.start == START_NOW:
+            # No record arrived yet: ask again from when we first asked for "now".
+            return self._first_request_wall
+        return TIMESTAMP_GENESIS
+
+    def _shut_down(self, raise_errors: bool) -> None:
+        error: CefConnectorError | None = None
+        try:
+            self.handler.finish()
+        except (OutputError, BookmarkError) as exc:
+            error = exc
+            log.error("%s; stopping without it: the lines not written are read again from "
+                      "the FMC at the next start (the bookmark stays at %d)", exc,
+                      self.handler.bookmark)
+        for output in self.outputs:
+            try:
+                output.close()
+            except OutputError as exc:
+                error = error or exc
+        if error is not None and raise_errors:
+            raise error
+
+    def _session_failed(self, error: CefConnectorError) -> None:
+        """Count and log a broken session, settle what was written, wait, go on."""
+        kind = _failure_kind(error)
+        self.counters.errors_total[kind] += 1
+        self.session = None
+        self._streaming = False
+        if self._done():
+            return
+        # Flush and bookmark what this session wrote, so the next one resumes right after
+        # it (and its resent lines are recognised); waits here while the disk is full.
+        if not self._settle():
+            return
+        delay = self.backoff.next_delay()
+        self.counters.reconnects_total += 1
+        self.failures.failed(kind, error, delay)
+        self._wait(delay)
+
+    def _settle(self) -> bool:
+        try:
+            self.handler.finish()
+        except (OutputError, BookmarkError) as exc:
+            return self._wait_for_outputs(exc)
+        return True
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait, reopening files on request; True when stopped meanwhile."""
+        deadline = self.clock() + seconds
+        while not self.stop.is_set():
+            if self._reopen.is_set():
+                self._reopen_now()
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return False
+            self.stop.wait(min(remaining, 0.5))
+            self.monitor.tick()
+        return True
+
+    def _wait_for_outputs(self, error: CefConnectorError) -> bool:
+        """Back-pressure: retry the failed flush/bookmark until it succeeds or we stop.
+
+        Nothing is read from the FMC meanwhile (TCP pushes back; the FMC pauses a slow
+        client), nothing is acknowledged and the bookmark does not move.
+
+        Returns:
+            True once everything written is flushed and bookmarked; False when stopped.
+        """
+        kind = "bookmark_error" if isinstance(error, BookmarkError) else "output_error"
+        self.counters.errors_total[kind] += 1
+        started = self.clock()
+        log.error("%s; stopped reading from the FMC (nothing is acknowledged or bookmarked "
+                  "until it succeeds) and retrying with backoff up to %g s: free space or fix "
+                  "the cause, and the connector goes on by itself", error,
+                  self.settings.reconnect.max_delay_seconds)
+        last = str(error)
+        retries = 0
+        while not self.stop.is_set():
+            if self._wait(self.output_backoff.next_delay()):
+                break
+            retries += 1
+            try:
+                self.handler.finish()
+            except (OutputError, BookmarkError) as again:
+                self.counters.errors_total[kind] += 1
+                if str(again) != last:
+                    last = str(again)
+                    log.error("%s; still retrying", again)
+                continue
+            log.warning("the outputs accept lines again after %.0f s and %d retr%s; reading "
+                        "from the FMC again", self.clock() - started, retries,
+                        "y" if retries == 1 else "ies")
+            self.output_backoff.reset()
+            return True
+        return False
+
+    def _reopen_now(self) -> None:
+        self._reopen.clear()
+        for output in self.outputs:
+            try:
+                output.reopen()
+            except OutputError as exc:
+                log.error("%s; the output keeps its lines and writes them at the next flush",
+                          exc)
+        try:
+            mappings = load_mappings(self.settings.mapping_set, self.settings.device_version)
+        except MappingError as exc:
+            log.error("the mappings were not reloaded; the ones in use stay: %s", exc)
+            return
+        self.mappings = mappings
+        self.handler.mappings = mappings
+        log.info("reopened the output files and reloaded mapping set %r",
+                 self.settings.mapping_set)
 
     def _one_session(self) -> None:
-        start = self._start_timestamp()
-        self.handler.bookmark = max(self.handler.bookmark, self.bookmarks.load() or 0)
-        connection = Connection(start, self.settings.request_flags, self.settings.event_types)
+        start = self._request_timestamp()
+        connection = Connection(start, self.settings.request_flags, self.settings.event_types,
+                                limits=self.limits)
         log.info("connecting to %s:%d (start timestamp %d, flags 0x%08x)",
                  self.server.host, self.server.port, start, self.settings.request_flags)
         session = FmcSession(self.server.host, self.server.port, self.tls_context,
                              connect_timeout=self.settings.connect_timeout_seconds,
-                             response_timeout=min(self.settings.response_timeout_seconds, 1.0))
+                             response_timeout=self.settings.response_timeout_seconds)
         with session:  # connects (TCP + TLS handshake) on enter
-            session.send(connection.initiate())
-            for _ in self._receive(session, connection):
-                if self._done():
-                    return
+            self.session = session
+            self._send(session, connection.initiate())
+            self._session_started = self._last_data = self.clock()
+            self._receive(session, connection)
+        self.session = None
 
-    def _receive(self, session: FmcSession, connection: Connection) -> Iterator[None]:
-        while not self.stop.is_set():
-            data = session.recv()
+    def _receive(self, session: FmcSession, connection: Connection) -> None:
+        dead_after = self.settings.dead_connection_timeout_seconds
+        while not self._done():
+            if self._reopen.is_set():
+                self._reopen_now()
+            data = session.recv(timeout=self._tick)
             self.monitor.tick()
+            now = self.clock()
+            if not self._streaming and now - self._session_started >= self.backoff.cap_seconds:
+                self._healthy()  # up longer than the longest backoff: not a flapping link
             if data is None:  # a quiet tick: idle periods are normal (keepalives)
+                silent = now - self._last_data
+                if silent >= dead_after:
+                    raise SessionError(
+                        f"no data from the FMC at {session.where} for {silent:.1f} s "
+                        f"(deadConnectionTimeout {dead_after:g} s): the connection is dead "
+                        "or the FMC is stuck; reconnecting from the bookmark",
+                        kind="response_timeout")
                 continue
+            self._last_data = now
+            trace_bytes(log, f"received from {session.where}", data,
+                        self.counters.bytes_received_total)
             self.counters.bytes_received_total += len(data)
             connection.receive_data(data)
-            if not data:
-                # EOF: let the core tell a clean close from a truncated message
-                self._drain(session, connection)
-                raise SessionError("the FMC closed the connection", kind="closed")
             self._drain(session, connection)
-            if self.counters.events_written:
-                self.backoff.reset()
-            yield None
+            if not data:
+                # EOF: the core told a clean close (ConnectionClosed) from a truncated one
+                raise SessionError("the FMC closed the connection", kind="closed")
+
+    def _healthy(self) -> None:
+        self._streaming = True
+        self.backoff.reset()
+        self.failures.recovered()
 
     def _drain(self, session: FmcSession, connection: Connection) -> None:
-        while True:
+        while not self._done():
             event = connection.next_event()
             if event is NEED_DATA:
                 break
-            result = self.handler.handle(event)
+            try:
+                result = self.handler.handle(event)
+            except (OutputError, BookmarkError) as exc:
+                if not isinstance(event, BundleEnd):
+                    raise  # an output refused a line: end the session, resend from the bookmark
+                # The bundle's flush or bookmark failed (disk full): stop reading until it
+                # succeeds; only then is the bundle acknowledged.
+                if not self._wait_for_outputs(exc):
+                    return
+                result = HandleResult(acknowledge=True)
             if result.acknowledge:
-                session.send(connection.acknowledge())
+                self._send(session, connection.acknowledge())
                 self.counters.bundles_acknowledged_total += 1
+                if not self._streaming:
+                    self._healthy()
             outgoing = connection.data_to_send()
             if outgoing:
-                session.send(outgoing)
-            if self._done():
-                break
+                self._send(session, outgoing)
+
+    @staticmethod
+    def _send(session: FmcSession, data: bytes) -> None:
+        trace_bytes(log, f"sent to {session.where}", data)
+        session.send(data)
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:
@@ -238,41 +517,53 @@ def _install_signal_handlers(stop: threading.Event) -> None:
 
 def run_command(config_path: Path, *, since: str | None = None,
                 max_events: int | None = None, debug: bool = False) -> int:
-    """``cef-connector run``: serve the first configured FMC until SIGTERM/SIGINT.
+    """``cef-connector run``: serve every configured FMC until SIGTERM/SIGINT.
 
     Args:
         config_path: the configuration file.
         since: an optional human-typed start time overriding ``start``.
-        max_events: stop after this many events (for trials).
+        max_events: stop after this many events per FMC (for trials).
         debug: log at DEBUG level.
 
     Returns:
         0 after a clean stop.
     """
+    import sys
+
+    from cef_connector.service import Service
+
     settings = load_settings(config_path)
     configure_logging(settings.logging, debug=debug,
                       secrets=[s.pkcs12_password for s in settings.servers if s.pkcs12_password])
-    if len(settings.servers) > 1:
-        log.warning("%d servers are configured; this version serves the first (%s:%d) only",
-                    len(settings.servers), settings.servers[0].host, settings.servers[0].port)
-    stop = threading.Event()
-    _install_signal_handlers(stop)
-    runner = ServerRunner(settings, 0, stop=stop, max_events=max_events,
-                          since=parse_since(since) if since else None)
-    result = runner.run()
-    log.info("stopped: %d events written, bookmark %s", result.counters.events_written,
-             result.counters.bookmark)
+    service = Service(settings, max_events=max_events,
+                      since=parse_since(since) if since else None,
+                      progress=sys.stderr.isatty())
+    service.install_signal_handlers()
+    result = service.run()
+    for snap in result.snapshots:
+        log.info("stopped: %s: %d events written, bookmark %s", snap.server,
+                 snap.events_written_total, snap.bookmark)
     return 0
 
 
 def simulate_command(init_dir: Path, listen: tuple[str, int], *, events: int, seed: int,
-                     rate: float | None, record_stream: Path | None, debug: bool) -> int:
+                     rate: float | None, record_stream: Path | None, debug: bool,
+                     faults: str | None = None) -> int:
     """``cef-connector simulate``: a simulated FMC in the foreground until interrupted.
+
+    Args:
+        faults: a fault specification (``simulator.scenarios``), e.g.
+            ``"reset-mid-bundle=3,sessions=1"``.
 
     Returns:
         0 after Ctrl-C or SIGTERM.
+
+    Raises:
+        ConfigError: the fault specification is invalid.
     """
-    from cef_connector.simulator import simulate
+    from cef_connector.simulator import parse_faults, simulate
+
+    fault_switches = parse_faults(faults or "")
 
     logging.basicConfig(level=logging.DEBUG if debug else logging.INFO,
                         format="%(asctime)s %(name)-12s %(levelname)-8s %(message)s")
@@ -285,7 +576,8 @@ def simulate_command(init_dir: Path, listen: tuple[str, int], *, events: int, se
               flush=True)
 
     counters = simulate(init_dir, f"{listen[0]}:{listen[1]}", events=events, seed=seed,
-                        rate=rate, record_stream=record_stream, stop=stop, on_ready=ready)
+                        rate=rate, record_stream=record_stream, stop=stop, on_ready=ready,
+                        faults=fault_switches)
     print(f"simulator stopped: {counters}")
     return 0
 
@@ -314,7 +606,7 @@ def demo_command(out_dir: Path, *, events: int, seed: int, debug: bool) -> int:
         settings = load_settings(prepared.config_file)
         runner = ServerRunner(settings, 0, stop=stop, max_events=events,
                               rng=random.Random(seed))
-        result = runner.run()
+        result = _run_with_progress(runner, events)
     counters = result.counters
     seconds = result.elapsed_seconds
     rate = counters.events_written / seconds if seconds else 0.0
@@ -336,6 +628,39 @@ def demo_command(out_dir: Path, *, events: int, seed: int, debug: bool) -> int:
     for path in result.output_paths:
         print(f"  {path}")
     return 0 if counters.events_written >= events else 1
+
+
+def _run_with_progress(runner: ServerRunner, events: int) -> RunResult:
+    """Run the demo's runner, with a progress bar on standard error when it is a terminal.
+
+    The bar polls ``runner.counters`` from this thread while the runner works in another;
+    the runner knows nothing about it.
+    """
+    from cef_connector.progress import EventProgress
+
+    bar = EventProgress(events, "demo: events written")
+    if not bar.enabled:
+        return runner.run()
+    outcome: list[RunResult] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(runner.run())
+        except BaseException as exc:  # noqa: BLE001 - re-raised below in this thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="demo-runner", daemon=True)
+    started = time.monotonic()
+    with bar:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+            written = runner.counters.events_written
+            bar.update(written, written / max(time.monotonic() - started, 1e-9))
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _clear_previous_demo(out_dir: Path) -> None:

@@ -65,6 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-events", type=_positive_int, metavar="N",
                      help="stop cleanly after N events have been written")
 
+    chk = sub.add_parser("check", aliases=["test"],
+                         help="check the configuration, TLS material, the connection to "
+                              "each FMC, the mappings and the outputs; one line per step")
+    chk.add_argument("-c", "--config", required=True, type=Path,
+                     help="the configuration file to check")
+    chk.add_argument("--no-network", action="store_true",
+                     help="skip DNS, TCP, TLS and the event stream request")
+    chk.add_argument("--deny-warnings", action="store_true",
+                     help="exit 1 on a warning too (e.g. a CN that is not this host)")
+
+    status = sub.add_parser("status", help="show what the running service last reported")
+    source = status.add_mutually_exclusive_group(required=True)
+    source.add_argument("-c", "--config", type=Path,
+                        help="the service's configuration (its monitor.statusFile is read)")
+    source.add_argument("--file", type=Path, metavar="PATH", help="the status file itself")
+
     sim = sub.add_parser("simulate", help="run a simulated FMC (TLS eStreamer server)")
     sim.add_argument("--init", required=True, type=Path, metavar="DIR",
                      help="write the CA, certificates, client PKCS#12 and an estreamer.conf "
@@ -78,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="pace events at this rate (default: as fast as acknowledged)")
     sim.add_argument("--record-stream", type=Path, metavar="FILE",
                      help="write every byte sent after the handshake to FILE")
+    sim.add_argument("--faults", metavar="SPEC", default=None,
+                     help="misbehave as told, e.g. 'reset-mid-bundle=3,sessions=1'; names: "
+                          "close-mid-bundle, reset-mid-bundle, stall, error-mid-stream, "
+                          "truncated-record, restart, restart-downtime, error-at-request, "
+                          "huge-length, header-version, unknown-record, unknown-message, "
+                          "truncated-block, sessions (see cef_connector/simulator/scenarios.py)")
 
     demo = sub.add_parser("demo", help="run the connector against an in-process simulated "
                                        "FMC over real TLS and print a summary")
@@ -106,12 +128,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return app.run_command(args.config, since=args.since,
                                    max_events=args.max_events, debug=args.debug)
+        if args.command in ("check", "test"):
+            from cef_connector.check import check_command
+
+            return check_command(args.config, network=not args.no_network,
+                                 deny_warnings=args.deny_warnings, debug=args.debug)
+        if args.command == "status":
+            from cef_connector.status import status_command
+
+            return status_command(config_path=args.config, status_file=args.file)
         if args.command == "simulate":
             from cef_connector import app
 
             return app.simulate_command(args.init, args.listen, events=args.events,
                                         seed=args.seed, rate=args.rate,
-                                        record_stream=args.record_stream, debug=args.debug)
+                                        record_stream=args.record_stream, debug=args.debug,
+                                        faults=args.faults)
         if args.command == "demo":
             from cef_connector import app
 

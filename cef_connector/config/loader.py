@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cef_connector.config.schema import (
+    DEFAULT_DEAD_CONNECTION_SECONDS,
     DEFAULT_DEVICE_VERSION,
     DEFAULT_EVENT_TYPES,
     DEFAULT_LOG_FORMAT,
@@ -33,15 +34,31 @@ from cef_connector.config.schema import (
     OUTPUT_PREFIXES,
     START_BOOKMARK,
     SUBSCRIPTION_FLAG_BITS,
+    DedupeSettings,
+    LimitSettings,
     LoggingSettings,
     MonitorSettings,
     OutputterSettings,
+    ReconnectSettings,
     RecordFilter,
     ServerSettings,
     Settings,
 )
+from cef_connector.config.schema import SyslogSettings
 from cef_connector.errors import ConfigError, OutputError
-from cef_connector.outputs.uri import parse_output_uri
+from cef_connector.outputs.syslog import MODES as SYSLOG_MODES
+from cef_connector.outputs.syslog_format import (
+    FORMAT_RFC3164,
+    FORMATS,
+    FRAMING_LF,
+    FRAMING_OCTET,
+    FRAMINGS,
+    MAX_UDP_PAYLOAD_IPV4,
+    SyslogHeader,
+    parse_facility,
+    parse_severity,
+)
+from cef_connector.outputs.uri import SYSLOG_SCHEMES, SyslogTarget, parse_output_uri
 
 __all__ = ["PASSWORD_ENV", "LOG_LEVELS", "load_settings"]
 
@@ -398,7 +415,11 @@ def _outputter(
     stream = section.section("stream")
     if not section.present("stream"):
         problems.add(_join(path, "stream"), 'missing; give {"uri": "relfile:///data/encore.{0}.cef"}')
-    uri = stream.string("uri", None, required=section.present("stream"), allow_empty=False)
+    # Syslog outputs may list several destinations in "uris" instead of one "uri".
+    uris = stream.array("uris")
+    uri = stream.string(
+        "uri", None, required=section.present("stream") and uris is None, allow_empty=False
+    )
     options = stream.section("options")
     rotate = options.boolean("rotate", True)
     max_lines = options.integer("maxLogs", DEFAULT_MAX_LINES, 1, 2**63 - 1)
@@ -411,6 +432,7 @@ def _outputter(
     options.accept("prefix")
     if options.present("prefix"):
         prefix = options.string("prefix", "none", choices=OUTPUT_PREFIXES) or "none"
+    syslog_ok, syslog = _syslog_stream(stream, options, uri, uris, config_dir)
     options.accept(*_OTHER_STREAM_OPTIONS)
     options.finish()
     stream.finish()
@@ -418,6 +440,10 @@ def _outputter(
     if not enabled:
         return None
     usable = True
+    if not syslog_ok:
+        usable = False
+    elif syslog is not None and uri is None:
+        uri = syslog.uris[0]
     if adapter is not None and adapter != "cef":
         usable = False
         if adapter in _LATER_ADAPTERS:
@@ -447,6 +473,189 @@ def _outputter(
         max_bytes=max_bytes,
         prefix=prefix,
         name=name,
+        syslog=syslog,
+    )
+
+
+def _syslog_stream(
+    stream: _Section,
+    options: _Section,
+    uri: str | None,
+    uris: list[Any] | None,
+    config_dir: Path,
+) -> tuple[bool, SyslogSettings | None]:
+    """Read the syslog options of an outputter whose URI is udp://, tcp:// or tls://.
+
+    Returns:
+        (False, None) when a problem was reported; else (True, the settings), or
+        (True, None) for a file outputter.
+    """
+    problems = stream.problems
+    listed: list[str] = []
+    if uri is not None and uris is not None:
+        problems.add(_join(stream.path, "uris"), "give either uri or uris, not both")
+        return False, None
+    if uris is not None:
+        if not uris:
+            problems.add(_join(stream.path, "uris"), "empty list; give at least one destination")
+            return False, None
+        for index, item in enumerate(uris):
+            if not isinstance(item, str) or not item.strip():
+                problems.add(f"{_join(stream.path, 'uris')}[{index}]",
+                             f"got {_show(item)}; expected a URI such as tcp://arcsight:514")
+                return False, None
+            listed.append(item)
+    elif uri is not None:
+        listed.append(uri)
+    else:
+        return True, None
+    schemes = [item.partition("://")[0].lower() for item in listed]
+    if schemes[0] not in SYSLOG_SCHEMES:
+        if uris is not None:
+            problems.add(_join(stream.path, "uris"),
+                         "a list of destinations is for udp://, tcp:// and tls:// outputs; "
+                         "give a file output one uri")
+            return False, None
+        return True, None
+    where = options.path
+    ok = True
+    targets = []
+    for index, item in enumerate(listed):
+        key = _join(stream.path, "uri" if uris is None else f"uris[{index}]")
+        try:
+            target = parse_output_uri(item, config_dir)
+        except OutputError as exc:
+            problems.add(key, f"got {_show(item)}; {exc}")
+            ok = False
+            continue
+        if not isinstance(target, SyslogTarget) or target.scheme != schemes[0]:
+            problems.add(key, f"got {_show(item)}; every destination of one outputter must "
+                              f"use {schemes[0]}:// (use one outputter per scheme)")
+            ok = False
+            continue
+        targets.append(target)
+    scheme = schemes[0]
+
+    def only_for(key: str, allowed: tuple[str, ...]) -> bool:
+        if scheme in allowed or not options.present(key):
+            return True
+        options.accept(key)
+        problems.add(_join(where, key), f"applies to {' and '.join(s + '://' for s in allowed)} "
+                                        f"outputs only, not {scheme}://; remove it")
+        return False
+
+    for key, hint in (("prefix", "syslog outputs write a syslog header; choose it with "
+                                 "format (rfc3164 or rfc5424)"),
+                      ("maxBytes", "maxBytes limits file sizes; for UDP datagrams use "
+                                   "maxMessageBytes")):
+        if options.present(key):
+            problems.add(_join(where, key), f"does not apply to {scheme}:// outputs; {hint}")
+            ok = False
+    mode = options.string("mode", "failover", choices=SYSLOG_MODES) or "failover"
+    style = options.string("format", FORMAT_RFC3164, choices=FORMATS) or FORMAT_RFC3164
+    facility, severity = 1, 5
+    for key in ("facility", "severity"):
+        value = options._get(key)
+        if value is _MISSING:
+            continue
+        try:
+            code = parse_facility(value) if key == "facility" else parse_severity(value)
+        except OutputError as exc:
+            problems.add(_join(where, key), f"got {_show(value)}; {exc}")
+            ok = False
+            continue
+        if key == "facility":
+            facility = code
+        else:
+            severity = code
+    app_name = options.string("appName", "cef-connector", allow_empty=False) or "cef-connector"
+    hostname = options.string("hostname", None, allow_null=True, allow_empty=False)
+    try:
+        SyslogHeader(style, facility, severity, hostname or "localhost", app_name)
+    except OutputError as exc:
+        problems.add(where, str(exc))
+        ok = False
+    use_event_time = options.boolean("useEventTime", False)
+    ok &= only_for("framing", ("tcp", "tls"))
+    framing: str | None = None
+    if scheme != "udp":
+        default_framing = FRAMING_OCTET if scheme == "tls" else FRAMING_LF
+        framing = options.string("framing", default_framing, choices=FRAMINGS) or default_framing
+    ok &= only_for("maxMessageBytes", ("udp",))
+    max_message = options.integer(
+        "maxMessageBytes", MAX_UDP_PAYLOAD_IPV4, 128, MAX_UDP_PAYLOAD_IPV4,
+        hint=f"expected bytes from 128 to {MAX_UDP_PAYLOAD_IPV4} (the largest IPv4 UDP "
+             "payload); RFC 5426: receivers must take 480 and should take 2048",
+    )
+    files: dict[str, Path | None] = {}
+    for key in ("caFile", "certFile", "keyFile", "serverName", "verifyServer"):
+        ok &= only_for(key, ("tls",))
+    for key in ("caFile", "certFile", "keyFile"):
+        value = options.string(key, None, allow_null=True, allow_empty=False)
+        files[key] = None
+        if value is not None:
+            path = _resolve(config_dir, value)
+            if not path.is_file() or not os.access(path, os.R_OK):
+                problems.add(_join(where, key), f"cannot read {str(path)!r}; give a readable "
+                                                "PEM file (relative paths start at the "
+                                                "configuration's directory)")
+                ok = False
+            files[key] = path
+    if files["keyFile"] is not None and files["certFile"] is None:
+        problems.add(_join(where, "keyFile"), "given without certFile; give both, or neither")
+        ok = False
+    server_name = options.string("serverName", None, allow_null=True, allow_empty=False)
+    verify_server = options.boolean("verifyServer", True)
+    ok &= only_for("replayWindow", ("tcp", "tls"))
+    replay = options.section("replayWindow")
+    replay_messages = replay.integer("messages", 10000, 0, 10_000_000)
+    replay_seconds = replay.number("seconds", 10.0)
+    replay.finish()
+    spool_section = options.section("spool")
+    spool_directory: Path | None = None
+    spool_value = spool_section.string(
+        "directory", None, required=options.present("spool"), allow_empty=False
+    )
+    if spool_value is not None:
+        spool_directory = _resolve(config_dir, spool_value)
+    spool_max = spool_section.integer("maxBytes", 1 << 30, 4096, 2**63 - 1)
+    spool_section.finish()
+    reconnect = options.section("reconnect")
+    initial = reconnect.number("initialSeconds", 0.5)
+    longest = reconnect.number("maxSeconds", 30.0)
+    if longest < initial:
+        problems.add(_join(reconnect.path, "maxSeconds"),
+                     f"got {longest:g}; must not be below initialSeconds ({initial:g})")
+        ok = False
+    reconnect.finish()
+    connect_timeout = options.number("connectTimeout", 5.0)
+    send_timeout = options.number("sendTimeout", 30.0)
+    if not ok:
+        return False, None
+    return True, SyslogSettings(
+        uris=tuple(listed),
+        mode=mode,
+        format=style,
+        facility=facility,
+        severity=severity,
+        app_name=app_name,
+        hostname=hostname,
+        use_event_time=use_event_time,
+        framing=framing,
+        max_message_bytes=max_message,
+        ca_file=files["caFile"],
+        cert_file=files["certFile"],
+        key_file=files["keyFile"],
+        server_name=server_name,
+        verify_server=verify_server,
+        replay_messages=replay_messages,
+        replay_seconds=replay_seconds,
+        spool_directory=spool_directory,
+        spool_max_bytes=spool_max,
+        reconnect_initial_seconds=initial,
+        reconnect_max_seconds=longest,
+        connect_timeout_seconds=connect_timeout,
+        send_timeout_seconds=send_timeout,
     )
 
 
@@ -511,8 +720,27 @@ def _logging(root: _Section, config_dir: Path) -> LoggingSettings:
     )
 
 
-def _monitor(root: _Section) -> MonitorSettings:
+def _monitor(root: _Section, config_dir: Path) -> MonitorSettings:
     section = root.section("monitor")
+    status_file: Path | None = None
+    status_enabled = True
+    status_value = section._get("statusFile")
+    if status_value is False:
+        status_enabled = False
+    elif isinstance(status_value, str) and status_value.strip():
+        status_file = _resolve(config_dir, status_value)
+    elif status_value is not _MISSING and status_value is not None:
+        section.problems.add(
+            _join(section.path, "statusFile"),
+            f"got {_show(status_value)}; expected a file path, or false for no status file",
+        )
+    port_value = section._get("prometheusPort")
+    prometheus_port: int | None = None
+    if port_value is not _MISSING and port_value is not None:
+        prometheus_port = section.integer(
+            "prometheusPort", 0, 1, 65535,
+            hint="expected a port from 1 to 65535 (served on 127.0.0.1), or null for none",
+        ) or None
     result = MonitorSettings(
         period_seconds=section.number("period", 120.0),
         bookmark=section.boolean("bookmark", False),
@@ -520,9 +748,80 @@ def _monitor(root: _Section) -> MonitorSettings:
         subscribed=section.boolean("subscribed", True),
         velocity=section.boolean("velocity", False),
         details=section.boolean("details", False),
+        status_file=status_file,
+        status_enabled=status_enabled,
+        prometheus_port=prometheus_port,
     )
     section.finish()
     return result
+
+
+def _limits(root: _Section) -> LimitSettings:
+    """Read "limits": bounds on what the FMC may send (issue: bounded memory)."""
+    section = root.section("limits")
+    defaults = LimitSettings()
+    result = LimitSettings(
+        max_message_bytes=section.integer(
+            "maxMessageBytes", defaults.max_message_bytes, 4096, _MAX_UINT32,
+            hint=f"expected bytes from 4096 to {_MAX_UINT32} (default "
+            f"{defaults.max_message_bytes})",
+        ),
+        max_bundle_records=section.integer(
+            "maxBundleRecords", defaults.max_bundle_records, 1, 10_000_000,
+            hint=f"expected records from 1 to 10000000 (default {defaults.max_bundle_records})",
+        ),
+        max_block_depth=section.integer(
+            "maxBlockDepth", defaults.max_block_depth, 2, 64,
+            hint=f"expected a depth from 2 to 64 (default {defaults.max_block_depth})",
+        ),
+    )
+    section.finish()
+    return result
+
+
+def _reconnect(root: _Section) -> ReconnectSettings:
+    """Read "reconnect": the backoff between reconnects and output retries."""
+    section = root.section("reconnect")
+    defaults = ReconnectSettings()
+    initial = section.number("initialDelay", defaults.initial_delay_seconds)
+    maximum = section.number("maxDelay", defaults.max_delay_seconds)
+    if maximum < initial:
+        section.problems.add(
+            _join(section.path, "maxDelay"),
+            f"got {_show(maximum)}; it must not be below initialDelay ({_show(initial)})",
+        )
+        maximum = initial
+    section.finish()
+    return ReconnectSettings(initial_delay_seconds=initial, max_delay_seconds=maximum)
+
+
+def _dedupe(root: _Section) -> DedupeSettings:
+    """Read "dedupe": recognising records the FMC resends after a resume."""
+    section = root.section("dedupe")
+    defaults = DedupeSettings()
+    result = DedupeSettings(
+        enabled=section.boolean("enabled", defaults.enabled),
+        max_identities=section.integer(
+            "maxIdentities", defaults.max_identities, 0, 10_000_000,
+            hint=f"expected a count from 0 to 10000000 (default {defaults.max_identities})",
+        ),
+        skip_older=section.boolean("skipOlderThanBookmark", defaults.skip_older),
+    )
+    section.finish()
+    return result
+
+
+def _dead_connection_timeout(root: _Section, response_timeout: float) -> float:
+    """Read "deadConnectionTimeout" (default: max(60, 15 × responseTimeout))."""
+    default = max(DEFAULT_DEAD_CONNECTION_SECONDS, 15 * response_timeout)
+    value = root.number("deadConnectionTimeout", default)
+    if value < response_timeout:
+        root.problems.add(
+            "deadConnectionTimeout",
+            f"got {_show(value)}; it must be at least responseTimeout ({_show(response_timeout)})",
+        )
+        return default
+    return value
 
 
 def _read_json(path: Path) -> Any:
@@ -620,7 +919,11 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
     outputters = tuple(_default_prefix(o, mapping_set) for o in outputters)
 
     logging_settings = _logging(root, config_dir)
-    monitor = _monitor(root)
+    monitor = _monitor(root, config_dir)
+    dead_connection_timeout = _dead_connection_timeout(root, response_timeout)
+    limits = _limits(root)
+    reconnect = _reconnect(root)
+    dedupe = _dedupe(root)
     root.finish()
 
     if problems.lines:
@@ -655,4 +958,8 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
         always_attempt_to_continue=always_continue,
         queue_size=queue_size,
         batch_size=batch_size,
+        dead_connection_timeout_seconds=dead_connection_timeout,
+        limits=limits,
+        reconnect=reconnect,
+        dedupe=dedupe,
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 __all__ = [
+    "DEFAULT_DEAD_CONNECTION_SECONDS",
     "DEFAULT_DEVICE_VERSION",
     "DEFAULT_EVENT_TYPES",
     "DEFAULT_LOG_FORMAT",
@@ -34,12 +35,16 @@ __all__ = [
     "START_GENESIS",
     "START_NOW",
     "SUBSCRIPTION_FLAG_BITS",
+    "DedupeSettings",
+    "LimitSettings",
     "LoggingSettings",
     "MonitorSettings",
     "OutputterSettings",
+    "ReconnectSettings",
     "RecordFilter",
     "ServerSettings",
     "Settings",
+    "SyslogSettings",
 ]
 
 #: ``start`` values (eNcore): 0 = from the oldest data, 1 = from now, 2 = from the bookmark.
@@ -49,6 +54,11 @@ START_BOOKMARK = 2
 
 #: The FMC's eStreamer port (protocol doc §1.1).
 DEFAULT_PORT = 8302
+
+#: Shortest default for "deadConnectionTimeout": silence this long ends a session.  The
+#: FMC sends Null keep-alives when idle, at an interval nobody documented (protocol doc
+#: §1.5), so the default is generous: the larger of this and 15 × responseTimeout.
+DEFAULT_DEAD_CONNECTION_SECONDS = 60.0
 
 #: eNcore's log line format (``logging.format`` in its default configuration).
 DEFAULT_LOG_FORMAT = "%(asctime)s %(name)-12s %(levelname)-8s %(message)s"
@@ -210,19 +220,96 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class SyslogSettings:
+    """The options of a syslog outputter (``udp://``, ``tcp://``, ``tls://``).
+
+    JSON keys are in ``handler.outputters[i].stream.options`` unless said otherwise.
+
+    Attributes:
+        uris: every destination in order, all of one scheme: ``stream.uri``, or the
+            ``stream.uris`` list.
+        mode: "failover" (one destination at a time, the next on failure) or
+            "roundrobin" (batches in turn) ("mode").
+        format: "rfc3164" (``<PRI>Mmm dd hh:mm:ss host CEF:...``, eNcore's form) or
+            "rfc5424" (``<PRI>1 TIMESTAMP host app - - - CEF:...``) ("format").
+        facility: syslog facility code 0..23 ("facility": number or name; default 1,
+            user, as eNcore).
+        severity: syslog severity code 0..7 ("severity": number or name; default 5,
+            notice, as eNcore).
+        app_name: RFC 5424 APP-NAME ("appName").
+        hostname: HOSTNAME in the header, or None for this machine's short name
+            ("hostname").
+        use_event_time: stamp messages with the record's time rather than the send time
+            ("useEventTime").
+        framing: "lf" or "octet" for tcp/tls (RFC 6587; default "lf" for tcp and "octet"
+            for tls, RFC 5425); None for udp ("framing").
+        max_message_bytes: udp only: longest datagram; longer messages are cut at a UTF-8
+            character boundary and counted ("maxMessageBytes", default 65507: the largest
+            IPv4 UDP payload; RFC 5426: receivers must take 480 (IPv4) / 1180 (IPv6)
+            bytes and should take 2048; rsyslog's default limit is 8096).
+        ca_file: tls: PEM CA certificates that verify the receiver; None uses the
+            system's trusted CAs ("caFile").
+        cert_file: tls: PEM client certificate, or None ("certFile").
+        key_file: tls: PEM key of the client certificate, or None when it is in
+            ``cert_file`` ("keyFile").
+        server_name: tls: name checked in the receiver's certificate and sent as SNI;
+            None uses each URI's host ("serverName").
+        verify_server: tls: verify the receiver's certificate ("verifyServer").
+        replay_messages: tcp/tls: messages kept per connection and sent again after it
+            breaks ("replayWindow.messages"; 0 disables).
+        replay_seconds: tcp/tls: ... only those sent within this many seconds
+            ("replayWindow.seconds").
+        spool_directory: directory of the on-disk spool used while no destination
+            accepts, or None for none (back-pressure only) ("spool.directory").
+        spool_max_bytes: the spool's size limit ("spool.maxBytes").
+        reconnect_initial_seconds: backoff after the first failure ("reconnect.initialSeconds").
+        reconnect_max_seconds: the longest backoff ("reconnect.maxSeconds").
+        connect_timeout_seconds: TCP connect plus TLS handshake ("connectTimeout").
+        send_timeout_seconds: a send without progress for this long breaks the
+            connection ("sendTimeout").
+    """
+
+    uris: tuple[str, ...] = ()
+    mode: str = "failover"
+    format: str = "rfc3164"
+    facility: int = 1
+    severity: int = 5
+    app_name: str = "cef-connector"
+    hostname: str | None = None
+    use_event_time: bool = False
+    framing: str | None = None
+    max_message_bytes: int = 65507
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    server_name: str | None = None
+    verify_server: bool = True
+    replay_messages: int = 10000
+    replay_seconds: float = 10.0
+    spool_directory: Path | None = None
+    spool_max_bytes: int = 1 << 30
+    reconnect_initial_seconds: float = 0.5
+    reconnect_max_seconds: float = 30.0
+    connect_timeout_seconds: float = 5.0
+    send_timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class OutputterSettings:
     """One enabled outputter (an entry of eNcore's ``handler.outputters``).
 
     Attributes:
         adapter: line format; "cef" is the only one available.
         uri: eNcore stream URI, ``relfile:///dir/name.{0}.cef`` or
-            ``file:///abs/dir/name.{0}.cef``.
+            ``file:///abs/dir/name.{0}.cef``; for syslog the first destination,
+            ``udp://host:port``, ``tcp://host:port`` or ``tls://host:port``.
         rotate: start a new file after ``max_lines`` lines ("options.rotate").
         max_lines: lines per file ("options.maxLogs", default 10000).
         max_bytes: bytes per file, or None for no size limit ("options.maxBytes").
         prefix: "none" (bare CEF lines) or "encore" (eNcore's ``<13>MMM dd HH:MM:SS
             host `` syslog prefix) ("options.prefix").
         name: optional label ("name", eNcore fork).
+        syslog: the syslog options when the URI is udp/tcp/tls, else None.
     """
 
     adapter: str
@@ -232,6 +319,7 @@ class OutputterSettings:
     max_bytes: int | None = None
     prefix: str = "none"
     name: str | None = None
+    syslog: SyslogSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -264,7 +352,13 @@ class MonitorSettings:
         handled: include the number of records written.
         subscribed: include the number of records received.
         velocity: include the catch-up rate.
-        details: include per-stage details (eNcore's optional "details").
+        details: include the counts by record type (eNcore's optional "details").
+        status_file: where the service writes its figures every period for
+            ``cef-connector status`` ("statusFile"; resolved against the configuration
+            directory); None means ``<stateDirectory>/cef-connector.status.json``.
+        status_enabled: False when "statusFile" is false (no status file).
+        prometheus_port: serve Prometheus metrics on ``127.0.0.1:<port>/metrics``
+            ("prometheusPort"); None (the default) serves none.
     """
 
     period_seconds: float = 120.0
@@ -273,6 +367,61 @@ class MonitorSettings:
     subscribed: bool = True
     velocity: bool = False
     details: bool = False
+    status_file: Path | None = None
+    status_enabled: bool = True
+    prometheus_port: int | None = None
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Bounds on what the FMC may send ("limits"); anything larger is a protocol error.
+
+    The defaults are those of the protocol core (``estreamer.Limits``); they bound the
+    memory one connection can take, whatever the peer sends.
+
+    Attributes:
+        max_message_bytes: longest message, header excluded ("maxMessageBytes").
+        max_bundle_records: most records in one bundle ("maxBundleRecords").
+        max_block_depth: deepest nesting of blocks in a record ("maxBlockDepth").
+    """
+
+    max_message_bytes: int = 64 * 1024 * 1024
+    max_bundle_records: int = 100_000
+    max_block_depth: int = 16
+
+
+@dataclass(frozen=True)
+class ReconnectSettings:
+    """Capped exponential backoff with jitter ("reconnect").
+
+    Used between reconnects to the FMC and between retries of an output that failed
+    (disk full).
+
+    Attributes:
+        initial_delay_seconds: delay after the first failure ("initialDelay").
+        max_delay_seconds: the longest delay ("maxDelay").
+    """
+
+    initial_delay_seconds: float = 1.0
+    max_delay_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    """Recognising records the FMC resends after a resume ("dedupe").
+
+    Attributes:
+        enabled: skip resent lines that are already written ("enabled").
+        max_identities: line identities kept for the bookmark's second
+            ("maxIdentities"); beyond it lines of that second may be written twice.
+        skip_older: during the resend after a resume, skip records older than the
+            bookmark's second ("skipOlderThanBookmark"); right only when the FMC sends
+            records in archive-time order, so off by default.
+    """
+
+    enabled: bool = True
+    max_identities: int = 50_000
+    skip_older: bool = False
 
 
 @dataclass(frozen=True)
@@ -294,6 +443,14 @@ class Settings:
                                                 ``prefix`` ("none" or "encore")
     ``stateDirectory``                          bookmarks and metadata cache (default: the
                                                 configuration file's directory)
+    ``deadConnectionTimeout``                   seconds without a byte from the FMC before
+                                                the session is ended and resumed (default:
+                                                max(60, 15 × responseTimeout))
+    ``limits``                                  ``maxMessageBytes``, ``maxBundleRecords``,
+                                                ``maxBlockDepth``
+    ``reconnect``                               ``initialDelay``, ``maxDelay`` (seconds)
+    ``dedupe``                                  ``enabled``, ``maxIdentities``,
+                                                ``skipOlderThanBookmark``
     ``servers`` (top level)                     same as ``subscription.servers``
     ==========================================  ==============================================
 
@@ -301,7 +458,7 @@ class Settings:
     eNcore keys accepted for compatibility but not used: ``workerProcesses``,
     ``queueSize``, ``batchSize``, ``conditions``, ``alwaysAttemptToContinue`` (we always
     reconnect), ``enabled``, ``subscription.records.connection`` (seen in real eNcore
-    files, never read by eNcore), ``monitor.details``, the scp/http stream options
+    files, never read by eNcore), the scp/http stream options
     (``scpKeyFilepath``, ``path``, ``headers``, ``extraData``, ``httpMethod``,
     ``Loglevel``), and every ``*@comment`` key.  Used as in eNcore: ``logging.stdErr``,
     outputter ``passthru`` (only false) and, from the eNcore fork, outputter ``name`` and
@@ -331,6 +488,11 @@ class Settings:
             used (we always reconnect with backoff).
         queue_size: eNcore's "queueSize"; accepted, not used.
         batch_size: eNcore's "batchSize"; accepted, not used.
+        dead_connection_timeout_seconds: silence from the FMC that ends a session
+            ("deadConnectionTimeout").
+        limits: bounds on what the FMC may send ("limits").
+        reconnect: backoff between reconnects and output retries ("reconnect").
+        dedupe: recognising resent records after a resume ("dedupe").
     """
 
     config_path: Path
@@ -353,3 +515,7 @@ class Settings:
     always_attempt_to_continue: bool = False
     queue_size: int = 200
     batch_size: int = 100
+    dead_connection_timeout_seconds: float = DEFAULT_DEAD_CONNECTION_SECONDS
+    limits: LimitSettings = LimitSettings()
+    reconnect: ReconnectSettings = ReconnectSettings()
+    dedupe: DedupeSettings = DedupeSettings()

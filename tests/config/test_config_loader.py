@@ -181,8 +181,9 @@ def test_every_unknown_key_is_reported_at_once_with_its_path(tmp_path: Path) -> 
         "logging.colour: unknown key; allowed here: filepath, format, level, stdErr, stdOut "
         "and any '<name>@comment'",
         "conectTimeout: unknown key (did you mean 'connectTimeout'?); allowed here: "
-        "alwaysAttemptToContinue, batchSize, conditions, connectTimeout, enabled, handler, "
-        "logging, monitor, password, queueSize, responseTimeout, servers, start, "
+        "alwaysAttemptToContinue, batchSize, conditions, connectTimeout, "
+        "deadConnectionTimeout, dedupe, enabled, handler, limits, logging, monitor, "
+        "password, queueSize, reconnect, responseTimeout, servers, start, "
         "stateDirectory, subscription, workerProcesses and any '<name>@comment'",
     ]
 
@@ -480,13 +481,14 @@ def test_server_without_host_and_pkcs12_file_is_reported(tmp_path: Path) -> None
     ]
 
 
-def test_udp_outputter_is_refused_naming_the_supported_schemes(tmp_path: Path) -> None:
+def test_scp_outputter_is_refused_naming_the_supported_schemes(tmp_path: Path) -> None:
     config = minimal()
-    config["handler"]["outputters"][0]["stream"]["uri"] = "udp://127.0.0.1:514"
+    config["handler"]["outputters"][0]["stream"]["uri"] = "scp://10.0.0.1/data/{0}.cef"
 
     assert problems_of(write(tmp_path, config)) == [
-        'handler.outputters[0].stream.uri: got "udp://127.0.0.1:514"; output scheme \'udp\' is '
-        "not supported by this version; supported: file://, relfile://"
+        'handler.outputters[0].stream.uri: got "scp://10.0.0.1/data/{0}.cef"; output scheme '
+        "'scp' is not supported by this version; supported: file://, relfile://, udp://, "
+        "tcp://, tls://"
     ]
 
 

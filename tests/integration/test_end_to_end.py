@@ -100,8 +100,8 @@ def test_every_simulated_event_becomes_exactly_one_valid_cef_line(
     assert runner.bookmarks.load() == newest
 
 
-def test_restart_from_the_bookmark_leaves_no_gap(sim_dir: Path,
-                                                 parse_cef: Callable[[str], Any]) -> None:
+def test_restart_from_the_bookmark_leaves_no_gap_and_no_duplicate(
+        sim_dir: Path, parse_cef: Callable[[str], Any]) -> None:
     with SimulatorServer(sim_dir, events=600, seed=9, start_time=START_TIME,
                          records_per_bundle=40) as sim:
         settings = _settings(sim_dir, sim.port)
@@ -109,19 +109,20 @@ def test_restart_from_the_bookmark_leaves_no_gap(sim_dir: Path,
         assert first.counters.events_written >= 200
         bookmark = first.counters.bookmark
         assert bookmark is not None
-        # resuming from second T resends that whole second (protocol doc §3.2)
+        # resuming from second T resends that whole second (protocol doc §3.2) ...
         resent = sum(1 for r in sim.stored_events if r.archive_timestamp >= bookmark)
-        assert resent < 600
+        already = first.counters.events_written - (600 - resent)
+        assert 0 < already < resent < 600
         second = _runner(settings)
-        _stop_when(second, lambda r: r.counters.events_written >= resent)
+        _stop_when(second, lambda r: r.counters.events_written >= 600 - first.counters.events_written)
         second.run()
-        assert second.counters.events_written == resent
-        expected = {("connection" if r.record_type == 71 else
-                     "intrusion" if r.record_type == 400 else "packet") for r in
-                    sim.stored_events}
-    identities = {_identity(parse_cef(line)) for line in _lines(sim_dir)}
-    assert {i[0] for i in identities} == expected
-    assert len(identities) == 600  # every event at least once after the restart
+        # ... and the lines of second T written before the restart are recognised
+        assert second.counters.events_written == 600 - first.counters.events_written
+        assert second.counters.events_dropped_total["duplicate"] == already
+    lines = _lines(sim_dir)
+    identities = {_identity(parse_cef(line)) for line in lines}
+    assert len(lines) == 600
+    assert len(identities) == 600  # every event exactly once across the restart
 
 
 def test_server_error_message_is_reported_and_the_client_reconnects(
@@ -172,3 +173,23 @@ def test_truncated_block_is_reported_and_the_stream_goes_on(sim_dir: Path) -> No
         result = _runner(_settings(sim_dir, sim.port), max_events=120).run()
     assert result.counters.events_written == 120
     assert result.counters.events_dropped_total["decode_failed"] == 1
+
+
+def test_trace_level_logs_every_message_sent_and_received_as_hex(
+        sim_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from cef_connector.logs import TRACE
+
+    caplog.set_level(TRACE, logger="cef_connector.app")
+    with SimulatorServer(sim_dir, events=20, seed=4, start_time=START_TIME) as sim:
+        settings = _settings(sim_dir, sim.port)
+        _runner(settings, max_events=20, since=0).run()
+    where = f"127.0.0.1:{sim.port}"
+    sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"sent to {where}")]
+    # genesis request with eNcore's flags, as in the protocol doc's §8.2 vector
+    assert sent[0] == (f"sent to {where}: 16 bytes at stream offset 0\n"
+                       "00000000  00010002 00000008 00000000 48900061")
+    assert any(m.endswith("00000000  00010000 00000000") for m in sent)  # a bundle ack
+    received = [r.getMessage() for r in caplog.records
+                if r.getMessage().startswith(f"received from {where}")]
+    assert received[0].startswith(f"received from {where}: ")
+    assert "\n00000000  00010803 00000030 00001389 00000008" in received[0]
