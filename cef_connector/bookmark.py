@@ -38,14 +38,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cef_connector.durable import write_atomically
 from cef_connector.errors import BookmarkError
 
 __all__ = [
@@ -63,7 +62,6 @@ __all__ = [
     "ResumeState",
     "bookmark_path",
     "initial_timestamp",
-    "write_atomically",
 ]
 
 logger = logging.getLogger(__name__)
@@ -154,52 +152,6 @@ def bookmark_path(state_dir: Path, host: str, port: int) -> Path:
         ``state_dir / "<host>-<port>_bookmark.dat"``.
     """
     return Path(state_dir) / f"{host}-{port}_bookmark.dat"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace a file's content so that readers see the old or the new content, never a mix.
-
-    Writes a temporary file in the same directory, ``fsync``s it, renames it over
-    ``path`` with ``os.replace`` and ``fsync``s the directory.  The directory is
-    created when missing.
-
-    Args:
-        path: the file to replace.
-        data: its new content.
-
-    Raises:
-        OSError: the directory, temporary file, rename or sync failed (the temporary
-            file is removed).
-    """
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:  # pragma: no cover - some file systems refuse directory fsync
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 class Bookmark:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cef_connector.bookmark import write_atomically
+from cef_connector.durable import write_atomically
 from cef_connector.config import MonitorSettings, Settings, load_settings
 from cef_connector.errors import ConfigError
 from cef_connector.monitoring import Snapshot, format_duration, status_line

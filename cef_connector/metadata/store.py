@@ -13,7 +13,7 @@ import json
 import logging
 from pathlib import Path
 
-from cef_connector.bookmark import write_atomically
+from cef_connector.durable import write_atomically
 from cef_connector.errors import CefConnectorError
 from cef_connector.metadata.cache import (
     DEFAULT_MAX_ENTRIES_PER_TABLE,

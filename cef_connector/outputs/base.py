@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["AT_LEAST_ONCE", "BEST_EFFORT", "Output"]
+from cef_connector.errors import OutputError
+
+__all__ = ["AT_LEAST_ONCE", "BEST_EFFORT", "Output", "require_single_line"]
 
 #: After ``flush()`` returns, every line written so far survives a crash (a replay after
 #: a crash between flush and bookmark repeats lines; none are lost).
@@ -71,3 +73,24 @@ class Output(Protocol):
         Raises:
             OutputError: the current one could not be closed cleanly.
         """
+
+
+def require_single_line(output_name: str, line: str) -> None:
+    """Refuse a line that contains a raw CR or LF (every output frames by line).
+
+    The CEF encoder escapes CR and LF, so this only fires on a bug upstream; it is
+    checked at the edge anyway because a raw line break would split an event in two.
+
+    Args:
+        output_name: the output, for the message.
+        line: the CEF line about to be written.
+
+    Raises:
+        OutputError: the line contains a raw line break (its position is named).
+    """
+    if "\n" in line or "\r" in line:
+        position = min(i for i in (line.find("\n"), line.find("\r")) if i >= 0)
+        raise OutputError(
+            f"{output_name}: refusing a line with a raw line break at character {position}; "
+            "the CEF encoder must escape CR and LF (this is a bug in cef-connector)"
+        )

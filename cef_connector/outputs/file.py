@@ -49,8 +49,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cef_connector.bookmark import OutputPosition
+from cef_connector.durable import fsync_directory
 from cef_connector.errors import OutputError
-from cef_connector.outputs.base import AT_LEAST_ONCE
+from cef_connector.outputs.base import AT_LEAST_ONCE, require_single_line
 from cef_connector.outputs.framing import encore_prefix, file_stamp
 from cef_connector.outputs.uri import NAME_PLACEHOLDER
 
@@ -208,12 +209,7 @@ class FileOutput:
             OutputError: the line contains a raw CR or LF, or (on a first write without
                 :meth:`open`) the directory cannot be used.
         """
-        if "\n" in line or "\r" in line:
-            position = min(i for i in (line.find("\n"), line.find("\r")) if i >= 0)
-            raise OutputError(
-                f"{self.name}: refusing a line with a raw line break at character {position}; "
-                "the CEF encoder must escape CR and LF (this is a bug in cef-connector)"
-            )
+        require_single_line(self.name, line)
         if not self._opened:
             self.open()
         text = self._prefix() + line + "\n" if self._encore else line + "\n"
@@ -615,15 +611,5 @@ class FileOutput:
     def _sync_directory(self) -> None:
         if not self._directory_dirty:
             return
-        try:
-            dir_fd = os.open(self._directory, os.O_RDONLY)
-        except OSError:  # pragma: no cover - platforms without directory handles
-            self._directory_dirty = False
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:  # pragma: no cover - some file systems refuse directory fsync
-            pass
-        finally:
-            os.close(dir_fd)
+        fsync_directory(self._directory)
         self._directory_dirty = False

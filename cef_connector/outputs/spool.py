@@ -33,6 +33,7 @@ import zlib
 from collections import deque
 from pathlib import Path
 
+from cef_connector.durable import fsync_directory
 from cef_connector.errors import OutputError
 
 __all__ = ["RECORD_HEADER", "Spool"]
@@ -529,13 +530,4 @@ class Spool:
             ) from exc
 
     def _sync_directory(self) -> None:
-        try:
-            fd = os.open(self.directory, os.O_RDONLY)
-        except OSError:  # pragma: no cover - platforms without directory handles
-            return
-        try:
-            os.fsync(fd)
-        except OSError:  # pragma: no cover - some file systems refuse directory fsync
-            pass
-        finally:
-            os.close(fd)
+        fsync_directory(self.directory)

@@ -56,7 +56,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cef_connector.errors import OutputError
-from cef_connector.outputs.base import AT_LEAST_ONCE, BEST_EFFORT
+from cef_connector.outputs.base import AT_LEAST_ONCE, BEST_EFFORT, require_single_line
 from cef_connector.outputs.spool import Spool
 from cef_connector.outputs.syslog_format import (
     MAX_UDP_PAYLOAD_IPV4,
@@ -313,12 +313,7 @@ class SyslogOutput:
                 encoder escapes them), or the output was stopped while no destination
                 accepted the batch this line completed.
         """
-        if "\n" in line or "\r" in line:
-            position = min(i for i in (line.find("\n"), line.find("\r")) if i >= 0)
-            raise OutputError(
-                f"{self.name}: refusing a line with a raw line break at character {position}; "
-                "the CEF encoder must escape CR and LF (this is a bug in cef-connector)"
-            )
+        require_single_line(self.name, line)
         if not self._opened:
             self.open()
         if self._use_event_time and event_time is not None:
