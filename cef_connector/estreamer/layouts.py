@@ -1,7 +1,8 @@
 """Event record layouts and their blocks (§4.6, §5), written as data.
 
 ``RECORD_LAYOUTS`` holds one entry per record type we decode: the event records defined
-here and the metadata records of ``metadata_layouts.py``.  ``SERIES1_BLOCKS`` and
+here, the discovery (RNA), user (RUA) and IOC records of ``discovery_layouts.py`` and the
+metadata records of ``metadata_layouts.py``.  ``SERIES1_BLOCKS`` and
 ``SERIES2_BLOCKS`` list the blocks by type number.  The field kinds and constructors are
 in ``layout_types.py``; ``records.py`` compiles each layout once into a decoder and
 ``encode.py`` into an encoder.
@@ -23,7 +24,6 @@ from .layout_types import (
     hexbytes,
     inline,
     ipv6,
-    list_of,
     string_block,
     u8,
     u16,
@@ -32,6 +32,7 @@ from .layout_types import (
     uuid,
     var_bytes,
 )
+from .discovery_layouts import DISCOVERY_RECORD_LAYOUTS, DISCOVERY_SERIES1_BLOCKS
 from .metadata_layouts import METADATA_RECORD_LAYOUTS, METADATA_SERIES2_BLOCKS
 
 __all__ = [
@@ -47,41 +48,6 @@ __all__ = [
 ]
 
 # --- series-1 blocks ---------------------------------------------------------------------
-
-S1_SUB_SERVER = BlockLayout(
-    1, Series1Block.SUB_SERVER, "sub-server (series 1, block 1)",
-    (string_block("name"), string_block("vendor"), string_block("version")),
-)  # fmt: skip
-
-S1_WEB_APPLICATION = BlockLayout(
-    1, Series1Block.WEB_APPLICATION, "web application (series 1, block 123)",
-    (u32("applicationId"),),
-)  # fmt: skip
-
-S1_SERVER_INFORMATION = BlockLayout(
-    1, Series1Block.SERVER_INFORMATION, "server information (series 1, block 117)",
-    (
-        u32("applicationId"),
-        string_block("vendor"),
-        string_block("version"),
-        u32("lastUsed"),
-        u32("sourceType"),
-        u32("sourceId"),
-        list_of("subServers", S1_SUB_SERVER),
-    ),
-)  # fmt: skip
-
-S1_HOST_SERVER = BlockLayout(
-    1, Series1Block.HOST_SERVER, "host server (series 1, block 103)",
-    (
-        u16("port"),
-        u32("hits"),
-        u32("lastUsed"),
-        list_of("serverInformation", S1_SERVER_INFORMATION),
-        u32("confidence"),
-        list_of("webApplications", S1_WEB_APPLICATION),
-    ),
-)  # fmt: skip
 
 # §5.6: block 163 in wire order; block 160 is the same without the fields marked "163 only".
 _CONNECTION_163_ONLY = frozenset({
@@ -265,15 +231,14 @@ S2_EXTRA_DATA = BlockLayout(
     (u32("deviceId"), u32("eventId"), u32("eventSecond"), u32("type"), blob_block("blob")),
 )  # fmt: skip
 
-#: Series-1 blocks by type (the blocks our record layouts use).
+#: Series-1 blocks by type (event blocks here, discovery blocks from discovery_layouts).
 SERIES1_BLOCKS: Mapping[int, BlockLayout] = {
     int(b.block_type): b
     for b in (
-        S1_SUB_SERVER, S1_WEB_APPLICATION, S1_SERVER_INFORMATION, S1_HOST_SERVER,
         S1_CONNECTION_160, S1_CONNECTION_163,
     )
     if b.block_type is not None
-}  # fmt: skip
+} | dict(DISCOVERY_SERIES1_BLOCKS)  # fmt: skip
 
 #: Series-2 blocks by type (event blocks here, metadata blocks from metadata_layouts).
 SERIES2_BLOCKS: Mapping[int, BlockLayout] = {
@@ -301,16 +266,6 @@ RECORD_LAYOUTS: Mapping[int, RecordLayout] = _records(
         u32("packetMicrosecond"), u32("linkType"), u32("packetLength"),
         var_bytes("packetData", "packetLength"),
     )),
-    # §5.11 discovery events carried by block 103.
-    *(
-        RecordLayout(rt, (*DISCOVERY_HEADER, inline(S1_HOST_SERVER)))
-        for rt in (
-            _R.NEW_TCP_SERVER, _R.NEW_UDP_SERVER, _R.TCP_SERVER_INFORMATION_UPDATE,
-            _R.UDP_SERVER_INFORMATION_UPDATE, _R.TCP_SERVER_CONFIDENCE_UPDATE,
-            _R.UDP_SERVER_CONFIDENCE_UPDATE,
-        )
-    ),
-    RecordLayout(_R.HOST_IP_ADDRESS_CHANGED, (*DISCOVERY_HEADER, ipv6("ipAddress"))),
     # §5.6: the block type is read from the wire (163 on FMC 6.1+, 160 on 6.0).
     RecordLayout(
         _R.CONNECTION_STATISTICS,
@@ -320,4 +275,4 @@ RECORD_LAYOUTS: Mapping[int, RecordLayout] = _records(
     # §5.3: block 60 (type 12 v9), or block 41 (5.3+, §8.13) on the same record number.
     RecordLayout(_R.INTRUSION_EVENT, (inline(S2_INTRUSION_EVENT, S2_INTRUSION_EVENT_5_3),)),
 )  # fmt: skip
-RECORD_LAYOUTS = {**RECORD_LAYOUTS, **METADATA_RECORD_LAYOUTS}
+RECORD_LAYOUTS = {**RECORD_LAYOUTS, **DISCOVERY_RECORD_LAYOUTS, **METADATA_RECORD_LAYOUTS}
