@@ -42,7 +42,7 @@ from .events import (
     UnknownRecord,
 )
 from .framing import Frame, Framer
-from .records import DECODERS
+from .records import DECODERS, UnsupportedRecordVersion
 from .requests import (
     build_event_stream_request,
     build_null,
@@ -376,6 +376,16 @@ class Connection:
             else:
                 try:
                     event = decoder.decode_view(data, archive, offset, depth)
+                except UnsupportedRecordVersion as error:
+                    # A known record in a block version we have no layout for: passed on
+                    # undecoded, like an unknown record type (never silently dropped).
+                    event = UnknownRecord(
+                        record_type=record_type,
+                        archive_timestamp=archive,
+                        data=bytes(data),
+                        offset=offset,
+                        version=error.block_type,
+                    )
                 except RemoteProtocolError as error:
                     event = RecordDecodeFailed(
                         record_type=record_type,

@@ -278,7 +278,7 @@ METADATA_RECORD_TYPES: frozenset[int] = frozenset(RecordType(n) for n in _METADA
 
 
 class Series1Block(IntEnum):
-    """Series-1 block types used by our layouts (§4.4, §5.6, §5.10, §5.11)."""
+    """Series-1 block types used by our layouts (§4.4, §5.6, §5.9-§5.11, §5.14)."""
 
     STRING = 0
     SUB_SERVER = 1
@@ -290,12 +290,51 @@ class Series1Block(IntEnum):
     HOST_SERVER = 103
     SERVER_INFORMATION = 117
     WEB_APPLICATION = 123
+    CONNECTION_CHUNK = 136  #: record 73 (§5.6)
+    INTRUSION_IMPACT_ALERT = 153  #: record 9 (§5.14)
+    CORRELATION_EVENT = 156  #: record 112, requested as type 31 version 9 (§5.9)
     CONNECTION_STATISTICS_6_0 = 160  #: record 71 on FMC 6.0
     CONNECTION_STATISTICS_6_1 = 163  #: record 71 on FMC 6.1+
+    # Discovery (RNA), user (RUA) and IOC blocks (§5.10-§5.12, discovery_layouts.py).
+    VLAN = 14
+    STRING_INFORMATION = 35
+    SERVER_BANNER = 37
+    OPERATING_SYSTEM = 53  #: records 18 and 53; layout undocumented (§5.1 "Gaps")
+    ATTRIBUTE_DEFINITION = 55  #: records 46-48; layout undocumented (§5.1 "Gaps")
+    USER_PROTOCOL = 57
+    USER_CLIENT_APPLICATION_LIST = 60
+    MAC_ADDRESS_SPECIFICATION = 63
+    FIX = 67
+    USER_SERVER = 76
+    USER_SERVER_LIST = 77
+    USER_HOSTS = 78
+    USER_VULNERABILITY_CHANGE = 80
+    USER_CRITICALITY_CHANGE = 81
+    USER_ATTRIBUTE_VALUE = 82
+    USER_PROTOCOL_LIST = 83
+    HOST_VULNERABILITY = 85
+    IDENTITY = 94
+    HOST_MAC_ADDRESS = 95
+    GENERIC_SCAN_RESULTS = 108
+    SCAN_VULNERABILITY = 109
+    FULL_HOST_CLIENT_APPLICATION = 112
+    USER_INFORMATION = 120
+    HOST_CLIENT_APPLICATION = 122
+    USER_VULNERABILITY = 124
+    USER_LOGIN_INFORMATION_5 = 127  #: record 95, type 91 version 4
+    OPERATING_SYSTEM_FINGERPRINT = 130
+    MOBILE_DEVICE_INFORMATION = 131
+    USER_PRODUCT = 134
+    USER_CLIENT_APPLICATION = 138
+    HOST_PROFILE = 139
+    IP_ADDRESS_RANGE = 141
+    SCAN_RESULT = 142
+    IOC_STATE = 150  #: record 160 on FMC 6.0 (§5.12)
+    USER_LOGIN_INFORMATION_6_2 = 167  #: records 93-95, 170, 171, type 91 version 7
 
 
 class Series2Block(IntEnum):
-    """Series-2 block types used by our layouts (§4.4, §5.3, §5.5, §6.2)."""
+    """Series-2 block types used by our layouts (§4.4, §5.3, §5.5, §5.7, §5.8, §6.2)."""
 
     STRING = 0
     BLOB = 1
@@ -305,12 +344,22 @@ class Series2Block(IntEnum):
     EXTRA_DATA_METADATA = 5
     UUID_STRING = 14
     ACCESS_CONTROL_RULE = 15
+    ICMP_TYPE = 19  #: record 260 (§6.2 S2-19)
+    ICMP_CODE = 20  #: record 270 (§6.2 S2-20)
     SECURITY_INTELLIGENCE_CATEGORY = 22
+    RULE_DOCUMENTATION = 27  #: record 140 (§6.1)
     GEOLOCATION = 28
+    IOC_NAME = 39  #: record 161 (§6.2 S2-39)
+    FILE_SHA = 40  #: record 511 (§6.2 S2-40)
     INTRUSION_EVENT_5_3 = 41  #: record 400, 5.3+ layout (block 60 minus its last six fields)
+    SSL_CERTIFICATE_DETAILS = 50  #: record 614 (§6.2 S2-50)
+    FILE_EVENT = 56  #: records 500 and 502, requested as type 111 version 6 (§5.7)
     USER = 57
+    ENDPOINT_PROFILE = 58  #: record 301 (§6.1)
     RULE_REASON = 59
     INTRUSION_EVENT = 60  #: record 400, requested as type 12 version 9
+    MALWARE_EVENT = 62  #: record 125, requested as type 101 version 7 (§5.8)
+    ID_NAME_DESCRIPTION = 61  #: records 320, 321 (§6.2 S2-61)
     ACCESS_CONTROL_POLICY = 64
 
 

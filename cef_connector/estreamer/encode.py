@@ -234,7 +234,7 @@ def _blob_block(name: str, series: int) -> _EncStep:
 
 
 def _prepared(name: str) -> _EncStep:
-    # VAR_TEXT / VAR_BYTES / REST_TEXT: the bytes were prepared by _Sequence.encode.
+    # VAR_TEXT / VAR_BYTES / REST_TEXT / REST_BYTES: bytes prepared by _Sequence.encode.
     def step(values: Mapping[str, Any], parts: list[bytes]) -> None:
         parts.append(values[name])
 
@@ -353,8 +353,8 @@ class _Sequence:
                 self.steps.append(_string_block(spec.name))
             elif wire is Wire.BLOB_BLOCK:
                 self.steps.append(_blob_block(spec.name, series))
-            elif wire in (Wire.VAR_TEXT, Wire.VAR_BYTES, Wire.REST_TEXT):
-                is_text = wire is not Wire.VAR_BYTES
+            elif wire in (Wire.VAR_TEXT, Wire.VAR_BYTES, Wire.REST_TEXT, Wire.REST_BYTES):
+                is_text = wire in (Wire.VAR_TEXT, Wire.REST_TEXT)
                 self.prepared.append((spec.name, spec.length_field, is_text))
                 self.steps.append(_prepared(spec.name))
             elif wire is Wire.BLOCK:

@@ -68,19 +68,26 @@ class ServerError:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UnknownRecord:
-    """A record whose type has no layout; skipped by its length, nothing is lost silently.
+    """A record we have no layout for; skipped by its length, nothing is lost silently.
+
+    Either the record type is unknown (``version`` is None), or the type is known but its
+    block version is not (``version`` is the block type read from the wire, e.g. record 71
+    carrying block 170).
 
     Attributes:
         record_type: The record type (bit 31 masked).
         archive_timestamp: From a 16-byte record header, else None.
         data: The record data (after the record header).
         offset: Stream offset of the enclosing message header.
+        version: The unsupported block type of a known record type, or None when the
+            record type itself is unknown.
     """
 
     record_type: int
     archive_timestamp: int | None
     data: bytes
     offset: int
+    version: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,10 +19,16 @@ STRING_BLOCK              block header + UTF-8 (series-agnostic type 0)         
 BLOB_BLOCK                block header + raw bytes                               bytes
 VAR_TEXT / VAR_BYTES      n bytes, n taken from an earlier integer field         str / bytes
 REST_TEXT                 every byte up to the end of the container              str
+REST_BYTES                every byte up to the end of the container              bytes
 BLOCK (blocks)            one nested block, type read from the wire              dict (+blockType)
 LIST (blocks)             list header + complete blocks                          list[dict]
 INLINE_BLOCK (blocks)     one block whose fields are merged into the container   (flattened)
 ========================  =====================================================  ==============
+
+An INLINE_BLOCK among a record's own fields is the record's *version* (block 60 or 41 of
+record 400, 163 or 160 of record 71): list every block version the record may carry there.
+A block type outside that list makes the record an ``UnknownRecord(version=blockType)``
+instead of a decoding failure (``records.UnsupportedRecordVersion``).
 
 ``present_if`` makes a field conditional on an earlier field being non-zero (the discovery
 header's ``ipv6Address``, §4.6).  ``RecordLayout.fallback`` is an alternative field list for
@@ -56,6 +62,7 @@ __all__ = [
     "var_text",
     "var_bytes",
     "rest_text",
+    "rest_bytes",
     "block",
     "list_of",
     "inline",
@@ -81,6 +88,7 @@ class Wire(Enum):
     VAR_TEXT = "var_text"
     VAR_BYTES = "var_bytes"
     REST_TEXT = "rest_text"
+    REST_BYTES = "rest_bytes"
     BLOCK = "block"
     LIST = "list"
     INLINE_BLOCK = "inline_block"
@@ -236,6 +244,11 @@ def var_bytes(name: str, length_field: str) -> FieldSpec:
 def rest_text(name: str) -> FieldSpec:
     """Text running to the end of the container (no length on the wire)."""
     return FieldSpec(name, Wire.REST_TEXT)
+
+
+def rest_bytes(name: str) -> FieldSpec:
+    """Raw bytes running to the end of the container (an undocumented block body)."""
+    return FieldSpec(name, Wire.REST_BYTES)
 
 
 def block(name: str, *layouts: BlockLayout) -> FieldSpec:

@@ -13,6 +13,12 @@ each decoder is kept in its ``__doc__`` for debugging.
 Decoder rules (§4.3): a layout that ends before the record data does is fine (the rest is
 ignored, for forward compatibility); a layout that would read past it is an error; a
 variable-length field starting exactly at the end of its container is empty.
+
+Versions: the block that makes up a record (an INLINE_BLOCK at record level, e.g. block
+60 or 41 of record 400, 160 or 163 of record 71) is the record's *version*.  A record whose
+version block type is none of its layouts' raises ``UnsupportedRecordVersion`` (which
+``Connection`` reports as ``UnknownRecord(version=…)``); every other inconsistency,
+including an unexpected type of a block nested deeper, is a malformed record.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from .layouts import FIXED_SIZES, RECORD_LAYOUTS, BlockLayout, FieldSpec, Record
 
 __all__ = [
     "Record",
+    "UnsupportedRecordVersion",
     "decode_record",
     "record_header",
     "SUPPORTED_RECORD_TYPES",
@@ -63,6 +70,46 @@ class Record:
     fields: dict[str, Any]
     offset: int
     is_metadata: bool
+
+
+class UnsupportedRecordVersion(RemoteProtocolError):
+    """A known record type arrived in a block version (block type) we have no layout for.
+
+    The record is well framed but cannot be decoded: the FMC sends a newer or older
+    version than the one requested (§3.7).  ``Connection`` turns it into
+    ``UnknownRecord(version=block_type)``, keeping the raw record data.  It subclasses
+    ``RemoteProtocolError`` so that ``decode_record`` still raises nothing else for bad
+    input (the fuzz contract).
+
+    Attributes:
+        record_type: The record type.
+        block_type: The block type read from the wire (the record's version).
+        expected: The block types we have layouts for, in layout order.
+        data_offset: Offset of the block header in the record data.
+    """
+
+    def __init__(
+        self,
+        record_type: int,
+        block_type: int,
+        *,
+        label: str,
+        expected: tuple[int, ...],
+        data_offset: int,
+        offset: int | None = None,
+    ) -> None:
+        self.record_type = record_type
+        self.block_type = block_type
+        self.expected = expected
+        self.data_offset = data_offset
+        allowed = ", ".join(str(t) for t in expected)
+        super().__init__(
+            f"{label} has an unsupported version: block type {block_type} is not one of the "
+            f"expected types ({allowed}) at record-data offset {data_offset}; it is passed on "
+            "undecoded as an UnknownRecord (request the event versions of §3.7, or update "
+            "cef-connector)",
+            offset=offset,
+        )
 
 
 # Record is frozen; its generated __init__ goes through object.__setattr__ per field, which
@@ -209,6 +256,16 @@ class _Problem(Exception):
         self.reason = reason
 
 
+class _UnknownVersion(Exception):
+    """Internal: the record-level block has a type none of the record's layouts has."""
+
+    def __init__(self, block_type: int, pos: int, expected: tuple[int, ...]) -> None:
+        super().__init__(block_type)
+        self.block_type = block_type
+        self.pos = pos
+        self.expected = expected
+
+
 # A compiled field sequence: (view, pos, end, out, depth) -> position after the fields.
 _Step = Callable[[memoryview, int, int, dict[str, Any], int], int]
 
@@ -259,13 +316,18 @@ def _locator(specs: Sequence[FieldSpec]) -> Callable[[int, int], _Problem]:
 
 
 class _BlockChoice:
-    """The compiled layouts allowed at one place, chosen by the block type on the wire."""
+    """The compiled layouts allowed at one place, chosen by the block type on the wire.
 
-    __slots__ = ("by_type", "any_layout", "allowed")
+    ``is_version`` marks the record-level block, whose type is the record's version: an
+    unknown type there raises ``_UnknownVersion`` instead of ``_Problem``.
+    """
 
-    def __init__(self, layouts: Sequence[BlockLayout], owner: str) -> None:
+    __slots__ = ("by_type", "any_layout", "allowed", "is_version")
+
+    def __init__(self, layouts: Sequence[BlockLayout], owner: str, is_version: bool = False) -> None:
         self.by_type: dict[int, _Step] = {}
         self.any_layout: _Step | None = None
+        self.is_version = is_version
         for layout in layouts:
             decode = _compile_fields(layout.fields, f"{owner} / {layout.title}")
             if layout.block_type is None:
@@ -280,12 +342,23 @@ class _BlockChoice:
         """Decode the block at ``pos`` into ``out`` (with ``blockType``); return its end."""
         if depth <= 0:
             raise _Problem(name, pos, "blocks are nested deeper than Limits.max_block_depth")
-        block_type, stop = _block_extent(view, pos, end, name)
+        if pos + BLOCK_HEADER_SIZE > end:
+            raise _header_problem(name, pos, end)
+        block_type: int
+        length: int
+        block_type, length = _BLOCK_HEADER.unpack_from(view, pos)
         decode = self.by_type.get(block_type, self.any_layout)
         if decode is None:
+            # The type is judged before the length: with no layout for this type there is
+            # nothing to check the rest of the block against.
+            if self.is_version:
+                raise _UnknownVersion(block_type, pos, tuple(self.by_type))
             raise _Problem(
                 name, pos, f"block type {block_type} is not one of the expected types ({self.allowed})"
             )
+        stop = pos + length
+        if length < BLOCK_HEADER_SIZE or stop > end:
+            raise _length_problem(name, pos, length, end)
         out["blockType"] = block_type
         decode(view, pos + BLOCK_HEADER_SIZE, stop, out, depth - 1)
         # Fields the layout does not know (a longer, newer block) are skipped (§4.3).
@@ -310,8 +383,8 @@ def _block_step(spec: FieldSpec, owner: str) -> _Step:
     return step
 
 
-def _inline_step(spec: FieldSpec, owner: str) -> _Step:
-    choice = _BlockChoice(spec.blocks, owner)
+def _inline_step(spec: FieldSpec, owner: str, is_version: bool) -> _Step:
+    choice = _BlockChoice(spec.blocks, owner, is_version)
 
     def step(view: memoryview, pos: int, end: int, out: dict[str, Any], depth: int) -> int:
         return choice.decode_into(view, pos, end, out, depth, "blockLength")
@@ -499,6 +572,10 @@ class _SourceBuilder:
         self.lines.append(f"    out[{spec.name!r}] = _text(view[pos:end]) if end > pos else ''")
         self.lines.append("    pos = end")
 
+    def rest_bytes(self, spec: FieldSpec) -> None:
+        self.lines.append(f"    out[{spec.name!r}] = bytes(view[pos:end])")
+        self.lines.append("    pos = end")
+
     def call(self, step: _Step) -> None:
         self.lines.append(f"    pos = {self._name('_step', step)}(view, pos, end, out, depth)")
 
@@ -513,8 +590,12 @@ class _SourceBuilder:
         return decode
 
 
-def _compile_fields(fields: Sequence[FieldSpec], where: str) -> _Step:
-    """Compile one field sequence into a decoder function."""
+def _compile_fields(fields: Sequence[FieldSpec], where: str, record_level: bool = False) -> _Step:
+    """Compile one field sequence into a decoder function.
+
+    ``record_level`` is true for a record's own fields: an inline block there is the
+    record's version (see the module docstring).
+    """
     _validate(fields, where)
     builder = _SourceBuilder(where)
     run: list[FieldSpec] = []
@@ -536,12 +617,14 @@ def _compile_fields(fields: Sequence[FieldSpec], where: str) -> _Step:
             builder.var_field(spec)
         elif wire is Wire.REST_TEXT:
             builder.rest_text(spec)
+        elif wire is Wire.REST_BYTES:
+            builder.rest_bytes(spec)
         elif wire is Wire.BLOCK:
             builder.call(_block_step(spec, where))
         elif wire is Wire.LIST:
             builder.call(_list_step(spec, where))
         elif wire is Wire.INLINE_BLOCK:
-            builder.call(_inline_step(spec, where))
+            builder.call(_inline_step(spec, where, record_level))
         else:  # pragma: no cover - every Wire member is handled above
             raise LocalProtocolError(f"layout {where}: unsupported wire kind {wire}")
     if run:
@@ -561,7 +644,7 @@ class _CompiledRecord:
             self.label = f"record {self.record_type} ({RecordType(self.record_type).name})"
         except ValueError:
             self.label = f"record {self.record_type}"
-        self.decode = _compile_fields(layout.fields, self.label)
+        self.decode = _compile_fields(layout.fields, self.label, record_level=True)
         self.fallback: _Step | None = None
         self.primary_type: int | None = None
         if layout.fallback is not None:
@@ -571,7 +654,9 @@ class _CompiledRecord:
                     f"layout {self.label}: a fallback needs a primary layout of one inline block"
                 )
             self.primary_type = first.blocks[0].block_type
-            self.fallback = _compile_fields(layout.fallback, f"{self.label} fallback")
+            self.fallback = _compile_fields(
+                layout.fallback, f"{self.label} fallback", record_level=True
+            )
 
     def decode_view(
         self, view: memoryview, archive_timestamp: int | None, offset: int, max_block_depth: int
@@ -588,6 +673,15 @@ class _CompiledRecord:
                 f"(record data is {end} bytes)",
                 offset=offset,
             ) from None
+        except _UnknownVersion as unknown:
+            raise UnsupportedRecordVersion(
+                self.record_type,
+                unknown.block_type,
+                label=self.label,
+                expected=unknown.expected,
+                data_offset=unknown.pos,
+                offset=offset,
+            ) from None
         return _make_record(self.record_type, archive_timestamp, fields, offset, self.is_metadata)
 
     def decoder_for(self, view: memoryview, end: int) -> _Step:
@@ -596,7 +690,8 @@ class _CompiledRecord:
             return self.decode
         if end >= BLOCK_HEADER_SIZE:
             block_type, length = _BLOCK_HEADER.unpack_from(view, 0)
-            if block_type == self.primary_type and length == end:
+            # primary_type None: any block type (records 132/282/600/601, §9.2 #7).
+            if self.primary_type in (None, block_type) and length == end:
                 return self.decode
         return self.fallback
 
@@ -633,6 +728,8 @@ def decode_record(
         The decoded ``Record``.
 
     Raises:
+        UnsupportedRecordVersion: The record's block (its version) has a type we have no
+            layout for; a ``RemoteProtocolError`` subclass carrying that block type.
         RemoteProtocolError: The layout reads past the data, or a block is inconsistent;
             the message names the record type, the field and the offset.
         LocalProtocolError: ``record_type`` is not in ``SUPPORTED_RECORD_TYPES``.

@@ -10,6 +10,9 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from .catalogue_cases import CATALOGUE_EVENT_CASES
+from .discovery_catalogue_cases import DISCOVERY_CASES
+from .metadata_catalogue_cases import CATALOGUE_METADATA_CASES
 from .wirebuild import blk, connection_block, discovery_header, intrusion_block, mapped, sblock, uid
 
 Case = tuple[int, bytes, dict[str, Any]]
@@ -415,5 +418,8 @@ EVENT_CASES: list[Case] = [
 ]
 
 #: Every case, with a readable id for pytest.
-ALL_CASES: list[Case] = METADATA_CASES + EVENT_CASES
+ALL_CASES: list[Case] = (
+    METADATA_CASES + EVENT_CASES + CATALOGUE_EVENT_CASES + CATALOGUE_METADATA_CASES
+    + DISCOVERY_CASES
+)
 CASE_IDS: list[str] = [f"record{case[0]}-{index}" for index, case in enumerate(ALL_CASES)]
