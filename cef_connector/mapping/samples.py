@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from cef_connector.metadata import NAME_KEYS as METADATA_NAME_KEYS
+
 __all__ = ["Sample", "SAMPLES", "NAME_KEYS", "samples_for", "sample_packet_frame"]
 
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
@@ -49,30 +51,9 @@ class Sample:
     offset: int = 0
 
 
-#: Name keys per record type (architecture "Naming scheme exposed to mappings").
-NAME_KEYS: Mapping[int, frozenset[str]] = MappingProxyType(
-    {
-        71: frozenset(
-            {
-                "device", "ingressZone", "egressZone", "ingressInterface", "egressInterface",
-                "accessControlPolicy", "accessControlRule", "ruleAction", "ruleReason",
-                "applicationProtocol", "clientApplication", "webApplication", "user",
-                "urlCategory", "urlReputation", "securityIntelligenceList1",
-                "initiatorCountry", "responderCountry", "protocol",
-            }
-        ),
-        400: frozenset(
-            {
-                "device", "ingressZone", "egressZone", "ingressInterface", "egressInterface",
-                "accessControlPolicy", "accessControlRule", "applicationProtocol",
-                "clientApplication", "webApplication", "user", "sourceCountry",
-                "destinationCountry", "ruleMessage", "renderedSignatureId", "classification",
-                "priority", "intrusionPolicy", "protocol",
-            }
-        ),
-        2: frozenset({"device"}),
-    }
-)
+#: Name keys per record type (architecture "Naming scheme exposed to mappings"), as the
+#: metadata package's name table defines them.
+NAME_KEYS: Mapping[int, frozenset[str]] = METADATA_NAME_KEYS
 
 
 def _discovery_header(event_second: int, event_microsecond: int, ipv6_address: str | None) -> dict[str, Any]:

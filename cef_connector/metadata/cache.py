@@ -1,23 +1,30 @@
 """The ID-to-name tables learned from metadata records, bounded, with a JSON snapshot.
 
-Each metadata record type has one table, keyed exactly as protocol doc §6.1 says
-(e.g. 145 by ``(sensorId, uuid)``, 119 by ``(revisionUuid, ruleId)``, 66 by
-``(generatorId, ruleId)``, 123 by the device ``id``).  :data:`TABLE_SPECS` declares,
-per record type, the key fields and the value fields kept (the first value field is the
-name :meth:`MetadataCache.lookup` returns).  Field names are the protocol doc's (§6.2).
+Each metadata record type has one table, keyed as protocol doc §6.1 says (e.g. 145 by
+``(sensorId, uuid)``, 119 by ``(revisionUuid, ruleId)``, 66 by ``(generatorId, ruleId)``,
+123 by the device ``id``).  :data:`TABLE_SPECS` declares, per record type, the key fields
+and the value fields kept (the first value field is the name :meth:`MetadataCache.lookup`
+returns).  Field names are the protocol doc's (§5.10, §6.2); where the doc gives no field
+table (records 57, 106, 140) they are those of ``estreamer.metadata_layouts``.
+
+Keys are stored in one canonical form so that events find them whatever wire type they
+carry an ID in: a UUID is always the dashed lowercase text (record 601 sends its revision
+as a raw uint8[16], which decodes to 32 hex digits, and is converted), a SHA-256 is
+lowercase hex.
 
 Every table holds at most ``max_entries_per_table`` entries; past that, the least
 recently learned or looked-up entry is dropped (and counted in ``evictions``).  The
-snapshot (:meth:`MetadataCache.to_json`) is plain JSON, never pickle: keys of one field
-are JSON scalars, keys of several fields are JSON lists, tables and entries are written
-in a fixed order.
+snapshot (:meth:`MetadataCache.to_json`) is plain JSON, never pickle: each table names its
+key and value fields, keys of one field are JSON scalars, keys of several fields are JSON
+lists, tables and entries are written in a fixed order.  A table saved under another spec
+(an older version keyed it differently) is dropped on load, not misread.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -29,12 +36,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_ENTRIES_PER_TABLE",
+    "KEY_FORMS",
     "SNAPSHOT_FORMAT",
     "SNAPSHOT_VERSION",
     "TABLE_SPECS",
     "MetadataCache",
     "MetadataSnapshotError",
     "TableSpec",
+    "uuid_text",
 ]
 
 logger = logging.getLogger(__name__)
@@ -43,10 +52,45 @@ DEFAULT_MAX_ENTRIES_PER_TABLE = 200_000
 
 #: Marks a snapshot written by this module.
 SNAPSHOT_FORMAT = "cef-connector metadata cache"
-SNAPSHOT_VERSION = 1
+#: Version 2 names each table's key and value fields; version 1 (tables as bare entry
+#: lists) is still read.
+SNAPSHOT_VERSION = 2
 
 Scalar = int | str
 Value = int | str | None
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def uuid_text(value: object) -> str | None:
+    """Canonical UUID text: dashed, lowercase.
+
+    Args:
+        value: a decoded ``uuid`` field (already dashed) or a ``uint8[16]`` field (32 hex
+            digits, e.g. record 400's ``securityContext``, record 601's ``revision``).
+
+    Returns:
+        ``"00112233-4455-6677-8899-aabbccddeeff"``, or None for anything else.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.lower()
+    if len(text) == 36 and text.count("-") == 4:
+        return text
+    if len(text) == 32 and _HEX.issuperset(text):
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return None
+
+
+def _lower_text(value: object) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+#: Key normalisations by name: ``"uuid"`` (see :func:`uuid_text`) and ``"lower"``
+#: (lowercase text, for SHA-256 hex written as text).
+KEY_FORMS: Mapping[str, Callable[[object], str | None]] = MappingProxyType(
+    {"uuid": uuid_text, "lower": _lower_text}
+)
 
 
 class MetadataSnapshotError(CefConnectorError):
@@ -61,18 +105,23 @@ class TableSpec:
         record_type: the metadata record type.
         key_fields: record fields forming the key (protocol doc §6.1), in key order.
         value_fields: record fields kept; the first one is the name.
+        key_forms: per key field, the name of a :data:`KEY_FORMS` normalisation or None
+            (empty: no normalisation).
     """
 
     record_type: int
     key_fields: tuple[str, ...]
     value_fields: tuple[str, ...]
+    key_forms: tuple[str | None, ...] = ()
 
 
-def _specs(*groups: tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]]) -> dict[int, TableSpec]:
+def _specs(*groups: tuple[Any, ...]) -> dict[int, TableSpec]:
     result: dict[int, TableSpec] = {}
-    for record_types, keys, values in groups:
+    for record_types, keys, values, *forms in groups:
         for record_type in record_types:
-            result[record_type] = TableSpec(record_type, keys, values)
+            if record_type in result:
+                raise ValueError(f"record type {record_type} has two table specs")
+            result[record_type] = TableSpec(record_type, keys, values, tuple(forms))
     return result
 
 
@@ -80,10 +129,11 @@ _ID = ("id",)
 _UUID = ("uuid",)
 _NAME = ("name",)
 
-#: Record type → storage spec (protocol doc §6.1 keys, §6.2 field names).
+#: Every metadata record type of protocol doc §6.1 → storage spec (§6.1 keys).
 TABLE_SPECS: Mapping[int, TableSpec] = MappingProxyType(
     _specs(
-        # IDLEN "id, uint32 length, name" records, R4 priority, users 62/98 (block 57).
+        # IDLEN "id, uint32 length, name" records, R4 priority, users 62/98 (block 57),
+        # and 350 (treated as IDLEN, keyed by id: §6.3).
         (
             (4, 55, 58, 59, 60, 61, 62, 63, 90, 91, 96, 98, 109, 120, 121, 122, 123)
             + (128, 129, 130, 131, 281, 300, 302, 350, 510, 515, 516, 517, 518, 519)
@@ -92,25 +142,39 @@ TABLE_SPECS: Mapping[int, TableSpec] = MappingProxyType(
             _NAME,
         ),
         ((54,), _UUID, ("name", "vendor", "version")),
+        # 57 vulnerability / 106 third-party scanner vulnerability: keyed by id, named by
+        # title (§5.1 "fields"; the layouts are eNcore's).
+        ((57, 106), _ID, ("title",)),
         ((66,), ("generatorId", "ruleId"), ("message", "signatureId", "ruleRevision")),
         ((67, 69, 70), _ID, ("name", "description")),
         ((111,), ("type",), ("name", "encoding")),
         ((115, 116, 117, 118, 127, 132, 282, 322, 530, 600, 700), _UUID, _NAME),
         ((119,), ("revisionUuid", "ruleId"), _NAME),
         ((124,), _ID, ("description",)),
+        ((140,), ("signatureId", "generatorId"), ("summary",)),
         ((145, 146, 147), ("sensorId", "uuid"), _NAME),
         ((161,), _ID, ("category", "eventType")),
         ((260,), ("protocol", "type"), ("description",)),
-        ((270,), ("code",), ("description",)),
+        # §6.1: eNcore keys 270 by code alone and warns that codes collide across ICMP
+        # types (code 0 is "net unreachable" for type 3 and "TTL exceeded" for type 11).
+        # Block 20 carries all three, so the key is (protocol, type, code).
+        ((270,), ("protocol", "type", "code"), ("description",)),
         ((280,), ("id", "accessControlPolicyUuid"), _NAME),
         ((301,), _ID, ("profileName", "fullName")),
         ((320, 321), _ID, ("name", "description")),
-        ((511,), ("shaHash",), ("fileName", "disposition")),
+        ((511,), ("shaHash",), ("fileName", "disposition"), "lower"),
         ((520,), ("countryCode",), ("country",)),
-        ((601,), ("revision", "id"), _NAME),
-        ((614,), ("fingerprintSha",), ("subjectCn", "issuerCn")),
+        # 601's revision is a raw uint8[16] (32 hex digits); stored as UUID text so that
+        # record 71's sslPolicyId (a uuid field) finds it.
+        ((601,), ("revision", "id"), _NAME, "uuid", None),
+        ((614,), ("fingerprintSha",), ("subjectCn", "issuerCn"), "lower"),
     )
 )
+
+
+#: Tables whose key changed after snapshot version 1: 270 was keyed by code alone, 601 by
+#: the revision as 32 hex digits.
+_CHANGED_SINCE_VERSION_1 = frozenset({270, 601})
 
 
 def _is_scalar(value: object) -> bool:
@@ -119,6 +183,21 @@ def _is_scalar(value: object) -> bool:
 
 def _is_value(value: object) -> bool:
     return value is None or _is_scalar(value)
+
+
+def _spec_key(spec: TableSpec, fields: Mapping[str, Any]) -> Hashable | None:
+    """The canonical key of a metadata record, or None when a key field is unusable."""
+    parts: list[Any] = []
+    forms = spec.key_forms
+    for index, name in enumerate(spec.key_fields):
+        value = fields.get(name)
+        form = forms[index] if index < len(forms) else None
+        if form is not None:
+            value = KEY_FORMS[form](value)
+        if not _is_scalar(value):
+            return None
+        parts.append(value)
+    return parts[0] if len(parts) == 1 else tuple(parts)
 
 
 class MetadataCache:
@@ -139,6 +218,7 @@ class MetadataCache:
             raise ValueError(f"max_entries_per_table must be at least 1, not {max_entries_per_table}")
         self.max_entries_per_table = max_entries_per_table
         self.evictions = 0
+        # record type -> key -> stored values; names.py reads these directly on its hot path.
         self._tables: dict[int, OrderedDict[Hashable, tuple[Value, ...]]] = {}
 
     def __len__(self) -> int:
@@ -170,8 +250,8 @@ class MetadataCache:
         if spec is None:
             return False
         fields = record.fields
-        key_values = tuple(fields.get(name) for name in spec.key_fields)
-        if not all(_is_scalar(value) for value in key_values):
+        key = _spec_key(spec, fields)
+        if key is None:
             logger.debug(
                 "Metadata record %d without usable key %s: not stored",
                 record.record_type,
@@ -182,7 +262,6 @@ class MetadataCache:
         if not _is_scalar(values[0]):
             return False
         values = tuple(value if _is_value(value) else None for value in values)
-        key: Hashable = key_values[0] if len(key_values) == 1 else key_values
         self._store(spec.record_type, key, values)
         return True
 
@@ -216,8 +295,8 @@ class MetadataCache:
 
         Args:
             record_type: the metadata record type (e.g. 123 for devices).
-            key: the key as §6.1 gives it: a scalar for one field (``3``,
-                ``"0011..."``), a tuple for several (``(sensorId, uuid)``).
+            key: the key as §6.1 gives it, in canonical form: a scalar for one field
+                (``3``, ``"0011..."``), a tuple for several (``(sensorId, uuid)``).
 
         Returns:
             The name (first value field), or None when unknown.
@@ -247,23 +326,47 @@ class MetadataCache:
             return None
         return entry[spec.value_fields.index(field)]
 
+    def lookup_entry(self, record_type: int, key: Hashable) -> dict[str, Value] | None:
+        """Return every stored field of an entry.
+
+        Args:
+            record_type: the metadata record type.
+            key: the key, as for :meth:`lookup`.
+
+        Returns:
+            Value field → stored value (e.g. ``{"name": "Windows", "vendor":
+            "Microsoft", "version": "10"}`` for record 54), or None when unknown.
+        """
+        spec = TABLE_SPECS.get(record_type)
+        if spec is None:
+            return None
+        entry = self._entry(record_type, key)
+        if entry is None:
+            return None
+        return dict(zip(spec.value_fields, entry))
+
     def to_json(self) -> dict[str, Any]:
         """Snapshot every table as JSON-serialisable data.
 
         Returns:
-            ``{"format", "version", "tables": {"<record type>": [[key, [values]], ...]}}``
-            with tables in record-type order and entries from least to most recently
-            used.
+            ``{"format", "version": 2, "tables": {"<record type>": {"key": [key
+            fields], "values": [value fields], "entries": [[key, [values]], ...]}}}`` with
+            tables in record-type order and entries from least to most recently used.
         """
-        tables: dict[str, list[list[Any]]] = {}
+        tables: dict[str, dict[str, Any]] = {}
         for record_type in sorted(self._tables):
             table = self._tables[record_type]
             if not table:
                 continue
-            tables[str(record_type)] = [
-                [list(key) if isinstance(key, tuple) else key, list(values)]
-                for key, values in table.items()
-            ]
+            spec = TABLE_SPECS[record_type]
+            tables[str(record_type)] = {
+                "key": list(spec.key_fields),
+                "values": list(spec.value_fields),
+                "entries": [
+                    [list(key) if isinstance(key, tuple) else key, list(values)]
+                    for key, values in table.items()
+                ],
+            }
         return {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, "tables": tables}
 
     @classmethod
@@ -272,9 +375,11 @@ class MetadataCache:
         data: Mapping[str, Any],
         max_entries_per_table: int = DEFAULT_MAX_ENTRIES_PER_TABLE,
     ) -> MetadataCache:
-        """Rebuild a cache from :meth:`to_json` output.
+        """Rebuild a cache from :meth:`to_json` output (version 2, or version 1).
 
-        Tables of record types this version does not know are skipped.
+        Tables of record types this version does not know are skipped, and so are tables
+        saved with other key or value fields than this version's spec (logged): the FMC
+        sends that metadata again.
 
         Args:
             data: the snapshot.
@@ -289,15 +394,16 @@ class MetadataCache:
         """
         if not isinstance(data, Mapping) or data.get("format") != SNAPSHOT_FORMAT:
             raise MetadataSnapshotError("not a cef-connector metadata snapshot")
-        if data.get("version") != SNAPSHOT_VERSION:
+        version = data.get("version")
+        if version not in (1, SNAPSHOT_VERSION) or isinstance(version, bool):
             raise MetadataSnapshotError(
-                f"snapshot version {data.get('version')!r} is not {SNAPSHOT_VERSION}"
+                f"snapshot version {version!r} is not 1 or {SNAPSHOT_VERSION}"
             )
         tables = data.get("tables")
         if not isinstance(tables, Mapping):
             raise MetadataSnapshotError("snapshot has no 'tables' object")
         cache = cls(max_entries_per_table)
-        for name, entries in tables.items():
+        for name, table in tables.items():
             try:
                 record_type = int(name)
             except (TypeError, ValueError):
@@ -305,12 +411,43 @@ class MetadataCache:
             spec = TABLE_SPECS.get(record_type)
             if spec is None:
                 continue
-            if not isinstance(entries, list):
-                raise MetadataSnapshotError(f"table {name} is not a list")
+            entries = cls._table_entries(spec, table, version, name)
+            if entries is None:
+                continue
             for index, entry in enumerate(entries):
                 key, values = cls._decode_entry(spec, entry, f"table {name} entry {index}")
                 cache._store(record_type, key, values)
         return cache
+
+    @staticmethod
+    def _table_entries(spec: TableSpec, table: Any, version: int, name: str) -> list[Any] | None:
+        """The entry list of one snapshot table; None when it was saved under another spec."""
+        if version == 1:
+            if not isinstance(table, list):
+                raise MetadataSnapshotError(f"table {name} is not a list")
+            if spec.record_type in _CHANGED_SINCE_VERSION_1:
+                logger.info(
+                    "Metadata snapshot table %s (version 1) is keyed differently in this "
+                    "version; it is dropped until the FMC sends it again", name,
+                )  # fmt: skip
+                return None
+            return table
+        if not isinstance(table, Mapping):
+            raise MetadataSnapshotError(f"table {name} is not an object")
+        key_fields, value_fields = table.get("key"), table.get("values")
+        entries = table.get("entries")
+        if not isinstance(key_fields, list) or not isinstance(value_fields, list):
+            raise MetadataSnapshotError(f"table {name} does not name its 'key' and 'values' fields")
+        if not isinstance(entries, list):
+            raise MetadataSnapshotError(f"table {name} has no 'entries' list")
+        if tuple(key_fields) != spec.key_fields or tuple(value_fields) != spec.value_fields:
+            logger.info(
+                "Metadata snapshot table %s was saved keyed by %s with values %s; this version "
+                "uses %s and %s, so the table is dropped until the FMC sends it again",
+                name, key_fields, value_fields, list(spec.key_fields), list(spec.value_fields),
+            )  # fmt: skip
+            return None
+        return entries
 
     @staticmethod
     def _decode_entry(

@@ -123,9 +123,31 @@ def test_classification_keeps_name_and_description() -> None:
             "Malware",
         ),
         (Rec(260, {"type": 8, "protocol": 1, "description": "Echo Request"}), (1, 8), "Echo Request"),
-        (Rec(270, {"code": 3, "type": 3, "protocol": 1, "description": "Port Unreachable"}), 3, "Port Unreachable"),
-        (Rec(601, {"revision": REVISION, "id": 4, "name": "Decrypt"}), (REVISION, 4), "Decrypt"),
+        (
+            Rec(270, {"code": 3, "type": 3, "protocol": 1, "description": "Port Unreachable"}),
+            (1, 3, 3),
+            "Port Unreachable",
+        ),
+        # 601 sends its revision as a raw uint8[16]: stored under the UUID text events carry
+        (
+            Rec(601, {"revision": REVISION.replace("-", "").upper(), "id": 4, "name": "Decrypt"}),
+            (REVISION, 4),
+            "Decrypt",
+        ),
         (Rec(161, {"id": 2, "category": "Malware", "eventType": "Detected"}), 2, "Malware"),
+        (Rec(57, {"id": 3421, "title": "Apache overflow"}), 3421, "Apache overflow"),
+        (Rec(106, {"id": 900, "scannerType": 1, "title": "QID 900"}), 900, "QID 900"),
+        (
+            Rec(140, {"signatureId": 2000419, "generatorId": 1, "summary": "PE download"}),
+            (2000419, 1),
+            "PE download",
+        ),
+        (Rec(54, {"uuid": ZONE, "name": "Windows", "vendor": "Microsoft", "version": "10"}), ZONE, "Windows"),
+        (Rec(301, {"id": 77, "profileName": "Windows PC", "fullName": "W"}), 77, "Windows PC"),
+        (Rec(511, {"shaHash": "AB" * 32, "fileName": "x.exe", "disposition": 1}), "ab" * 32, "x.exe"),
+        (Rec(614, {"fingerprintSha": "c1" * 20, "subjectCn": "a.example", "issuerCn": "CA"}), "c1" * 20, "a.example"),
+        (Rec(350, {"id": 0, "name": "Global"}), 0, "Global"),
+        (Rec(146, {"uuid": POLICY, "sensorId": 3, "name": "Prefilter"}), (3, POLICY), "Prefilter"),
     ],
 )
 def test_tables_are_keyed_as_the_protocol_doc_says(record: Rec, key: object, name: str) -> None:
@@ -136,7 +158,7 @@ def test_event_records_and_unknown_metadata_are_not_learned() -> None:
     cache = MetadataCache()
 
     assert cache.learn(Rec(400, {"deviceId": 1}, is_metadata=False)) is False
-    assert cache.learn(Rec(57, {"id": 1, "name": "CVE"})) is False
+    assert cache.learn(Rec(9999, {"id": 1, "name": "unknown type"})) is False
     assert len(cache) == 0
 
 
@@ -190,15 +212,27 @@ def sample_cache() -> MetadataCache:
     )
 
 
-def test_snapshot_is_deterministic_json_with_string_table_names_and_list_keys() -> None:
+def test_snapshot_is_deterministic_json_naming_each_tables_fields() -> None:
     assert sample_cache().to_json() == {
         "format": "cef-connector metadata cache",
-        "version": 1,
+        "version": 2,
         "tables": {
-            "66": [[[1, 2], ["m", 2, 1]]],
-            "67": [[3, ["trojan-activity", ""]]],
-            "123": [[0, ["FMC"]], [3, ["ftd-1"]]],
-            "145": [[[3, POLICY], ["Corp AC"]]],
+            "66": {
+                "key": ["generatorId", "ruleId"],
+                "values": ["message", "signatureId", "ruleRevision"],
+                "entries": [[[1, 2], ["m", 2, 1]]],
+            },
+            "67": {
+                "key": ["id"],
+                "values": ["name", "description"],
+                "entries": [[3, ["trojan-activity", ""]]],
+            },
+            "123": {"key": ["id"], "values": ["name"], "entries": [[0, ["FMC"]], [3, ["ftd-1"]]]},
+            "145": {
+                "key": ["sensorId", "uuid"],
+                "values": ["name"],
+                "entries": [[[3, POLICY], ["Corp AC"]]],
+            },
         },
     }
 
@@ -222,7 +256,7 @@ def test_restoring_a_larger_snapshot_keeps_the_most_recent_entries() -> None:
 
 def test_snapshot_tables_of_unknown_record_types_are_skipped() -> None:
     data = sample_cache().to_json()
-    data["tables"]["99999"] = [[1, ["x"]]]
+    data["tables"]["99999"] = {"key": ["id"], "values": ["name"], "entries": [[1, ["x"]]]}
 
     assert len(MetadataCache.from_json(data)) == 5
 
@@ -231,14 +265,20 @@ def test_snapshot_tables_of_unknown_record_types_are_skipped() -> None:
     ("change", "message"),
     [
         (lambda d: d.update(format="pickle"), "not a cef-connector metadata snapshot"),
-        (lambda d: d.update(version=2), "snapshot version 2 is not 1"),
+        (lambda d: d.update(version=3), "snapshot version 3 is not 1 or 2"),
+        (lambda d: d.update(version=True), "snapshot version True is not 1 or 2"),
         (lambda d: d.update(tables=[]), "snapshot has no 'tables' object"),
         (lambda d: d["tables"].update({"x": []}), "table name 'x' is not a record type"),
-        (lambda d: d["tables"].update({"123": {}}), "table 123 is not a list"),
-        (lambda d: d["tables"].update({"123": [[1]]}), r"table 123 entry 0 is not \[key, values\]"),
-        (lambda d: d["tables"].update({"123": [[[1], ["a"]]]}), "table 123 entry 0: key"),
-        (lambda d: d["tables"].update({"145": [[1, ["a"]]]}), "table 145 entry 0: key 1 is not a list of 2 parts"),
-        (lambda d: d["tables"].update({"123": [[1, ["a", "b"]]]}), "table 123 entry 0: values"),
+        (lambda d: d["tables"].update({"123": []}), "table 123 is not an object"),
+        (lambda d: d["tables"]["123"].pop("key"), "table 123 does not name its 'key' and 'values'"),
+        (lambda d: d["tables"]["123"].update(entries={}), "table 123 has no 'entries' list"),
+        (lambda d: d["tables"]["123"].update(entries=[[1]]), r"table 123 entry 0 is not \[key, values\]"),
+        (lambda d: d["tables"]["123"].update(entries=[[[1], ["a"]]]), "table 123 entry 0: key"),
+        (
+            lambda d: d["tables"]["145"].update(entries=[[1, ["a"]]]),
+            "table 145 entry 0: key 1 is not a list of 2 parts",
+        ),
+        (lambda d: d["tables"]["123"].update(entries=[[1, ["a", "b"]]]), "table 123 entry 0: values"),
     ],
 )
 def test_malformed_snapshot_raises_snapshot_error(change: Any, message: str) -> None:
@@ -253,3 +293,49 @@ def test_every_table_spec_names_key_and_value_fields() -> None:
     for record_type, spec in TABLE_SPECS.items():
         assert spec.record_type == record_type
         assert spec.key_fields and spec.value_fields
+
+
+def version_1(cache: MetadataCache) -> dict[str, Any]:
+    """The snapshot as version 1 wrote it: tables as bare entry lists."""
+    data = cache.to_json()
+    return {
+        "format": data["format"],
+        "version": 1,
+        "tables": {name: table["entries"] for name, table in data["tables"].items()},
+    }
+
+
+def test_version_1_snapshots_are_still_read() -> None:
+    restored = MetadataCache.from_json(version_1(sample_cache()))
+
+    assert restored.to_json() == sample_cache().to_json()
+
+
+def test_version_1_tables_keyed_differently_since_are_dropped_not_misread() -> None:
+    data = version_1(sample_cache())
+    data["tables"]["270"] = [[3, ["Port Unreachable"]]]  # version 1 keyed 270 by code alone
+    data["tables"]["601"] = [[["aabbccdd000011112222333344445555", 4], ["Decrypt"]]]
+
+    restored = MetadataCache.from_json(data)
+
+    assert (restored.table_size(270), restored.table_size(601), len(restored)) == (0, 0, 5)
+
+
+def test_malformed_version_1_table_still_raises() -> None:
+    data = version_1(sample_cache())
+    data["tables"]["123"] = [[[1], ["a"]]]
+
+    with pytest.raises(MetadataSnapshotError, match="table 123 entry 0: key"):
+        MetadataCache.from_json(data)
+
+
+def test_table_saved_under_another_spec_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    data = sample_cache().to_json()
+    data["tables"]["123"]["values"] = ["name", "extra"]
+    data["tables"]["123"]["entries"] = [[3, ["ftd-1", "x"]]]
+
+    with caplog.at_level("INFO", logger="cef_connector.metadata.cache"):
+        restored = MetadataCache.from_json(data)
+
+    assert (restored.table_size(123), len(restored)) == (0, 3)
+    assert "table 123 was saved keyed by ['id'] with values ['name', 'extra']" in caplog.text

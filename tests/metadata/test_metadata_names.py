@@ -1,4 +1,4 @@
-"""Behaviour of names_for: the naming scheme for records 71, 400 and 2."""
+"""Behaviour of names_for: fallbacks, defaults and empty names (records 71, 400 and 2)."""
 
 from __future__ import annotations
 
@@ -151,6 +151,7 @@ def test_intrusion_event_names() -> None:
         "priority": "high",
         "intrusionPolicy": "Balanced Security and Connectivity",
         "protocol": "UDP",
+        "classificationName": "trojan-activity",
     }
 
 
@@ -229,7 +230,8 @@ def test_classification_without_description_uses_its_name(description: str | Non
     cache = cache_with((67, fields))
 
     assert names_for(Rec(400, {"classificationId": 3}), cache) == {
-        "classification": "trojan-activity"
+        "classification": "trojan-activity",
+        "classificationName": "trojan-activity",
     }
 
 
