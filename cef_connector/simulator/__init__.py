@@ -3,6 +3,12 @@
 ``init_directory`` prepares a directory that ``cef-connector run -c DIR/estreamer.conf`` can
 use at once (certificates, PKCS#12 file, password file and an eNcore-format configuration);
 ``simulate`` is the library function behind ``cef-connector simulate``.
+
+``TrafficGenerator(seed, mix=...)`` produces the traffic: ``"classic"`` (connections,
+intrusions and their packets; the default of the library and of ``SimulatorServer``,
+which the test suites count on) or ``"full"`` (every event record type the decoder
+supports, in the proportions documented in ``generator.py``, and every metadata record
+type; the default of ``cef-connector simulate``).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from cef_connector.simulator.certs import (
     SimulatorPki,
     write_pki,
 )
-from cef_connector.simulator.generator import SimRecord, TrafficGenerator, event_identity
+from cef_connector.simulator.generator import MIXES, SimRecord, TrafficGenerator, event_identity
 from cef_connector.simulator.scenarios import FAULT_NAMES, parse_faults
 from cef_connector.simulator.server import (
     Faults,
@@ -39,6 +45,7 @@ from cef_connector.simulator.server import (
 __all__ = [
     "CONFIG_FILE",
     "FAULT_NAMES",
+    "MIXES",
     "CertificateAuthority",
     "Faults",
     "SimRecord",

@@ -45,8 +45,10 @@ __all__ = [
 class IpProtocol(IntEnum):
     """IANA protocol numbers the generator uses."""
 
+    ICMP = 1
     TCP = 6
     UDP = 17
+    ICMPV6 = 58
 
 
 class RuleAction(IntEnum):

@@ -1,29 +1,54 @@
 """Seeded, realistic Firepower traffic for the simulator: metadata records and events.
 
-``TrafficGenerator(seed)`` builds a small network (``catalog.Catalog``) from a
+``TrafficGenerator(seed, mix=...)`` builds a small network (``catalog.Catalog``) from a
 ``random.Random(seed)`` (managed devices, zones, interfaces, access-control policies and
 rules, applications, users, URL categories, intrusion rules) and then produces, on demand,
-a timeline of:
+a timeline of events, plus the metadata records (§6) that name every ID those events use.
+The value 0 means "none" (no user, no URL category, no rule reason, no country for private
+addresses …) and is not named, as on a real FMC.
 
-* connection events (record 71, block 163), allowed and blocked, IPv4 and some IPv6;
-* intrusion incidents: an intrusion event (record 400, block 60) of any priority with impact
-  flags, its packet (record 2: an Ethernet/IPv4-or-IPv6/TCP frame carrying an HTTP request)
-  and the connection event of the connection it happened in (record 71 with
-  ``intrusionEventCount`` 1, blocked when the intrusion was blocked);
-* the metadata records (§6) that name every ID those events use.  The value 0 means "none"
-  (no user, no URL category, no rule reason, no country for private addresses …) and is not
-  named, as on a real FMC.
+Two mixes (``MIXES``):
 
-Same seed and same ``start_time`` → the same records, field for field and byte for byte.
+* ``"classic"`` (the default; unchanged since the first simulator, byte for byte):
+  connection events (record 71, block 163), allowed and blocked, IPv4 and some IPv6; and
+  intrusion incidents: an intrusion event (record 400, block 60) of any priority with
+  impact flags, its packet (record 2: an Ethernet/IPv4-or-IPv6/TCP frame carrying an HTTP
+  request) and the connection event of the connection it happened in (record 71 with
+  ``intrusionEventCount`` 1, blocked when the intrusion was blocked).
+* ``"full"``: every event record type the decoder supports (69 types) and every metadata
+  record type (74 types, 408 records), built by ``full_mix.FullMix`` on the same network
+  extended by ``full_catalog.FullCatalog`` (host profiles, files and SHA-256 hashes,
+  SSL, security intelligence, correlation policies, IOCs …).  The classic metadata comes
+  first, unchanged.
 
-Event identity (for counting loss and duplicates, see ``event_identity``):
+The default full mix, seed 1, 10,000 events (``full_mix.INCIDENT_WEIGHTS`` and the
+schedules there decide it; connections dominate as on a real FMC):
 
-* record 400: ``("intrusion", deviceId, eventId, eventSecond)``; ``eventId`` is one counter
-  across all devices, increasing by 1 per intrusion event;
-* record 2: ``("packet", deviceId, eventId, eventSecond)`` (the ids of its intrusion event);
-* record 71: ``("connection", deviceId, firstPacketTimestamp, instanceId,
-  connectionCounter)``; ``connectionCounter`` increases by 1 per connection of a (device,
-  snort instance) pair, modulo 65536.
+===========================================  =======  ======================================
+record types                                 share    count at 10,000 events (seed 1)
+===========================================  =======  ======================================
+71 connection                                60.4 %   6044
+400 intrusion / 2 packet                     5.4 %    268 / 268
+110 intrusion extra data                     4.5 %    446
+9 impact alert                               1.1 %    105
+112 correlation                              0.8 %    77
+500 file / 502 file malware                  3.6 %    318 / 39
+125 malware (network and AMP for Endpoints)  1.1 %    108
+73 connection chunk                          2.5 %    252
+95 / 94 / 93 / 92 user (RUA)                 5.3 %    429 / 64 / 21 / 11
+170 / 171 VPN login / logoff                 0.9 %    43 / 43
+160 IOC set                                  0.5 %    50
+16 / 15 / 107 / 11 / 10 / 17 discovery       6.8 %    189 / 135 / 108 / 81 / 81 / 81
+51 / 35 / 19 / 12 / 101 / 18 / 25            3.3 %    54 / 54 / 54 / 41 / 41 / 41 / 40
+52 / 53 / 22 / 23 / 26 / 29 / 42 / 45        2.2 %    27 each
+13 / 14 / 24 / 27 / 28 / 20 / 34             1.0 %    14 / 14 / 14 / 14 / 14 / 13 / 13
+102 / 103 / 21 / 44 / 31                     0.5 %    13 / 13 / 7 / 7 / 7
+74–89, 46–48 user input (19 types)           0.6 %    3 each (47, 48: 2)
+===========================================  =======  ======================================
+
+Same seed, same mix and same ``start_time`` → the same records, field for field and byte
+for byte.  Event identities (for counting loss and duplicates) are documented in
+``records.py`` (``event_identity``); they are unique within a stream.
 
 Archive timestamps never decrease along the timeline and advance by about one second per
 ``events_per_second`` events (exponential gaps), so several events share each second —
@@ -35,12 +60,10 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from collections import deque
+from typing import TYPE_CHECKING, Any
 
-from cef_connector.estreamer import RecordType, encode_record
+from cef_connector.estreamer import RecordType
 from cef_connector.simulator.catalog import (
     APP_PROTOCOLS,
     CLASSIFICATIONS,
@@ -66,15 +89,21 @@ from cef_connector.simulator.catalog import (
     RuleReason,
 )
 from cef_connector.simulator.frames import TcpFlag, build_frame
+from cef_connector.simulator.records import EventIdentity, SimRecord, event_identity
+
+if TYPE_CHECKING:
+    from cef_connector.simulator.full_catalog import FullCatalog
 
 __all__ = [
+    "MIXES",
     "EventIdentity",
     "SimRecord",
     "TrafficGenerator",
     "event_identity",
 ]
 
-EventIdentity = tuple[Any, ...]
+#: The traffic mixes ``TrafficGenerator`` produces (see the module docstring).
+MIXES = ("classic", "full")
 
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 #: Discovery header event type / subtype of a connection event (§4.6).
@@ -87,72 +116,6 @@ INTRUSION_BLOCK = 60
 LINKTYPE_ETHERNET = 1
 
 
-@dataclass(frozen=True)
-class SimRecord:
-    """One record the simulator can stream.
-
-    Attributes:
-        record_type: record number (§5.1).
-        fields: field values under the decoder's names, as ``encode_record`` takes them.
-        archive_timestamp: the archive second (0 for metadata).
-        is_metadata: metadata records go first and carry archive timestamp 0.
-        identity: ``event_identity`` of an event record, None for metadata.
-    """
-
-    record_type: int
-    fields: Mapping[str, Any] = field(repr=False)
-    archive_timestamp: int
-    is_metadata: bool
-    identity: EventIdentity | None
-
-    @cached_property
-    def _extended(self) -> bytes:
-        return encode_record(self.record_type, self.fields, self.archive_timestamp)
-
-    @cached_property
-    def _short(self) -> bytes:
-        return encode_record(self.record_type, self.fields, None)
-
-    def encode(self, archive_header: bool) -> bytes:
-        """The record header + record data.
-
-        Args:
-            archive_header: 16-byte header with archiveTimestamp (request flag bit 23), else
-                the 8-byte header (§4.1).
-
-        Returns:
-            Bytes for ``encode_bundle`` / ``encode_event_data``.
-        """
-        return self._extended if archive_header else self._short
-
-
-def event_identity(record_type: int, fields: Mapping[str, Any]) -> EventIdentity | None:
-    """The identity of an event record (see the module docstring), from its fields.
-
-    Works on generated fields and on ``Record.fields`` decoded by the client alike.
-
-    Args:
-        record_type: 71, 400 or 2.
-        fields: the record's fields.
-
-    Returns:
-        A hashable tuple, or None for other record types.
-    """
-    if record_type == RecordType.INTRUSION_EVENT:
-        return ("intrusion", fields["deviceId"], fields["eventId"], fields["eventSecond"])
-    if record_type == RecordType.PACKET:
-        return ("packet", fields["deviceId"], fields["eventId"], fields["eventSecond"])
-    if record_type == RecordType.CONNECTION_STATISTICS:
-        return (
-            "connection",
-            fields["deviceId"],
-            fields["firstPacketTimestamp"],
-            fields["instanceId"],
-            fields["connectionCounter"],
-        )
-    return None
-
-
 class TrafficGenerator:
     """Deterministic source of metadata and event records.
 
@@ -161,8 +124,15 @@ class TrafficGenerator:
         start_time: UNIX second of the first event's archive timestamp.
         events_per_second: mean event rate of the timeline (archive timestamps).
         ipv6_share: fraction of connections between IPv6 hosts.
-        intrusion_share: fraction of incidents that are intrusion incidents.
+        intrusion_share: fraction of incidents that are intrusion incidents (classic mix;
+            the full mix has its own table, ``full_mix.INCIDENT_WEIGHTS``).
         blocked_share: fraction of plain connections hitting a blocking rule.
+        mix: ``"classic"`` (records 71, 400 and 2 only; the default, unchanged since the
+            first simulator) or ``"full"`` (every event record type, in the proportions of
+            the module docstring, and every metadata record type).
+
+    Raises:
+        ValueError: ``events_per_second`` is not positive or ``mix`` is not in ``MIXES``.
     """
 
     def __init__(
@@ -173,9 +143,12 @@ class TrafficGenerator:
         ipv6_share: float = 0.15,
         intrusion_share: float = 0.3,
         blocked_share: float = 0.25,
+        mix: str = "classic",
     ) -> None:
         if events_per_second <= 0:
             raise ValueError("events_per_second must be positive")
+        if mix not in MIXES:
+            raise ValueError(f"mix must be one of {', '.join(MIXES)}, not {mix!r}")
         self._rng = random.Random(seed)
         self.catalog = Catalog.build(self._rng)
         self._rate = events_per_second
@@ -186,6 +159,17 @@ class TrafficGenerator:
         self._event_id = self._rng.randrange(10_000, 20_000)
         self._counters: dict[tuple[int, int], int] = {}
         self._metadata = tuple(self._build_metadata())
+        self.mix = mix
+        #: What the full mix adds to ``catalog`` (None in the classic mix).
+        self.full_catalog: FullCatalog | None = None
+        # Records of an incident not yet handed out by ``events`` (full mix only).
+        self._pending: deque[SimRecord] = deque()
+        if mix == "full":
+            from cef_connector.simulator.full_mix import FullMix
+
+            self._full = FullMix(self)
+            self.full_catalog = self._full.catalog
+            self._metadata = self._metadata + self._full.metadata_records()
 
     # ------------------------------------------------------------------ public
 
@@ -196,6 +180,9 @@ class TrafficGenerator:
 
     def advance_to(self, unix_second: int) -> None:
         """Move the timeline forward to ``unix_second`` (never backwards).
+
+        In the full mix, the records of an incident already begun (left over by the last
+        ``events`` call) keep their times and come first.
 
         Args:
             unix_second: the earliest archive second of the next event.
@@ -209,13 +196,25 @@ class TrafficGenerator:
     def events(self, count: int) -> list[SimRecord]:
         """The next ``count`` event records of the timeline.
 
+        In the classic mix an intrusion incident (3 records: 400, 2, 71) is started only
+        when all three fit.  In the full mix incidents are cut between calls: the records
+        of an incident that do not fit come first in the next call, so ``events(a)`` then
+        ``events(b)`` give the same records as ``events(a + b)``.
+
         Args:
-            count: number of records (an intrusion incident is 3 records: 400, 2, 71).
+            count: number of records.
 
         Returns:
             Records in timeline order; archive timestamps never decrease.
         """
         out: list[SimRecord] = []
+        if self.mix == "full":
+            pending = self._pending
+            while len(out) < count:
+                if not pending:
+                    pending.extend(self._full.incident())
+                out.append(pending.popleft())
+            return out
         while len(out) < count:
             left = count - len(out)
             if left >= 3 and self._rng.random() < self._intrusion_share:
@@ -372,6 +371,7 @@ class TrafficGenerator:
         ports: tuple[int, int] | None = None,
         inbound: bool = False,
         user_id: int | None = None,
+        apps: tuple[int, int] | None = None,
     ) -> SimRecord:
         rng = self._rng
         action, reason = forced_action or (rule.action, rule.reason)
@@ -459,11 +459,13 @@ class TrafficGenerator:
             "qosAppliedInterface": ZERO_UUID,
             "qosRuleId": 0,
             "userId": initiator.user_id if user_id is None else user_id,
-            "applicationProtocolId": APP_PROTOCOLS[rule.app_protocol],
+            "applicationProtocolId": APP_PROTOCOLS[rule.app_protocol] if apps is None
+            else apps[0],
             "urlCategory": category if is_web else 0,
             "urlReputation": reputation if is_web else 0,
             "clientApplicationId": (
-                CLIENT_APPS[CLIENT_FOR_AGENT[agent_index]] if is_web
+                apps[1] if apps is not None
+                else CLIENT_APPS[CLIENT_FOR_AGENT[agent_index]] if is_web
                 else CLIENT_APPS["DNS client"] if is_dns
                 else CLIENT_APPS["Outlook"] if rule.app_protocol == "SMTP"
                 else CLIENT_APPS["OpenSSH"]

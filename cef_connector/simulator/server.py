@@ -15,8 +15,12 @@ it cannot drift from the decoder:
 4. With F bit 30: Streaming Information (§8.3 bytes), then the StreamingRequest (both
    serviceLength forms accepted, pairs logged).  Without bit 30: plain EventData messages.
 5. Streaming: metadata first (if requested), then every stored event with archive
-   timestamp ≥ T (T = 0: all; T = 0xFFFFFFFF: only events added after the request); the
-   events of second T are sent again, as the FMC resends them after a resume (§3.2).
+   timestamp ≥ T (T = 0: all; T = 0xFFFFFFFF: only events added after the request) whose
+   record type the request asks for (extended: the event type codes of §3.7, e.g. 61 for
+   discovery 10–107 and IOC 160, 91 for user events 92–95 and 170/171; plain: the flag
+   bits of §3.3; packets 2 with bit 0 and extra data 110 with bit 27 when intrusion
+   events are asked for); the events of second T are sent again, as the FMC resends them
+   after a resume (§3.2).
    Records travel in bundles (connectionId fixed per connection, sequence 1, 2, 3 …,
    ``records_per_bundle`` records each); at most ``window`` bundles are unacknowledged;
    each client Null acknowledges the oldest one.  In plain mode every EventData message is
@@ -80,7 +84,8 @@ from cef_connector.estreamer import (
     parse_streaming_request,
 )
 from cef_connector.simulator.certs import CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE
-from cef_connector.simulator.generator import SimRecord, TrafficGenerator
+from cef_connector.simulator.generator import MIXES, SimRecord, TrafficGenerator
+from cef_connector.simulator.records import DISCOVERY_HEADER_RECORDS
 
 __all__ = [
     "Faults",
@@ -104,8 +109,37 @@ _PLAIN_METADATA = (
     RequestFlag.METADATA_V1 | RequestFlag.METADATA_V2 | RequestFlag.METADATA_V3
     | RequestFlag.METADATA_V4
 )  # fmt: skip
-_PLAIN_INTRUSION = RequestFlag.INTRUSION | RequestFlag.INTRUSION_LEGACY
-_PLAIN_CONNECTION = RequestFlag.CONNECTION_V1 | RequestFlag.CONNECTION_V3 | RequestFlag.CONNECTION_V4
+_R = RecordType
+_USER_RECORDS = frozenset({92, 93, 94, 95, 170, 171})
+_CONNECTION_RECORDS = frozenset({int(_R.CONNECTION_STATISTICS), int(_R.CONNECTION_CHUNK)})
+#: Discovery (RNA) events 10-107 and IOC set events 160 (§3.7: type 61).
+_DISCOVERY_RECORDS = DISCOVERY_HEADER_RECORDS - _USER_RECORDS - _CONNECTION_RECORDS
+#: Extended request: event type code (§3.7) → the event records it brings.  How records
+#: 170/171 are requested is unconfirmed (§9.2 #6); they come with the user events.
+_RECORDS_BY_EVENT_TYPE: dict[int, frozenset[int]] = {
+    EventTypeCode.INTRUSION: frozenset({int(_R.INTRUSION_EVENT)}),
+    EventTypeCode.CORRELATION: frozenset({int(_R.CORRELATION_EVENT)}),
+    EventTypeCode.DISCOVERY: _DISCOVERY_RECORDS,
+    EventTypeCode.CONNECTION: _CONNECTION_RECORDS,
+    EventTypeCode.USER: _USER_RECORDS,
+    EventTypeCode.MALWARE: frozenset({int(_R.MALWARE_EVENT)}),
+    EventTypeCode.FILE: frozenset({int(_R.FILE_EVENT), int(_R.FILE_MALWARE_EVENT)}),
+    EventTypeCode.IMPACT: frozenset({int(_R.INTRUSION_IMPACT_ALERT)}),
+}
+#: Plain request: request flag bits (§3.3) → event records.  Malware and file events
+#: exist only in the extended request (§3.7).
+_RECORDS_BY_FLAG: tuple[tuple[int, frozenset[int]], ...] = (
+    (RequestFlag.INTRUSION | RequestFlag.INTRUSION_LEGACY, frozenset({int(_R.INTRUSION_EVENT)})),
+    (RequestFlag.IMPACT_ALERTS, frozenset({int(_R.INTRUSION_IMPACT_ALERT)})),
+    (RequestFlag.DISCOVERY_V1 | RequestFlag.DISCOVERY_V2 | RequestFlag.DISCOVERY_V3
+     | RequestFlag.DISCOVERY_V4 | RequestFlag.DISCOVERY_V5, _DISCOVERY_RECORDS),
+    (RequestFlag.CORRELATION_V1 | RequestFlag.CORRELATION_V2 | RequestFlag.CORRELATION_V3
+     | RequestFlag.CORRELATION_V4 | RequestFlag.CORRELATION_V5,
+     frozenset({int(_R.CORRELATION_EVENT)})),
+    (RequestFlag.CONNECTION_V1 | RequestFlag.CONNECTION_V3 | RequestFlag.CONNECTION_V4,
+     _CONNECTION_RECORDS),
+    (RequestFlag.USER_ACTIVITY_LEGACY, _USER_RECORDS),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -189,6 +223,9 @@ class SimulatorOptions:
         metadata_archive_header: with bit 23, send metadata with the 16-byte header
             (archive timestamp 0); False sends it with the 8-byte header (§4.1, §9.1 #3).
         faults: misbehaviours to inject.
+        mix: the generator's traffic mix: ``"classic"`` (records 71, 400, 2; the library
+            default, which the test suites count on) or ``"full"`` (every event and
+            metadata record type; what ``cef-connector simulate`` serves by default).
     """
 
     listen_host: str = "127.0.0.1"
@@ -211,6 +248,7 @@ class SimulatorOptions:
     cn_resolver: Mapping[str, Sequence[str]] = field(default_factory=dict)
     metadata_archive_header: bool = True
     faults: Faults = Faults()
+    mix: str = "classic"
 
     def __post_init__(self) -> None:
         if self.records_per_bundle < 1:
@@ -221,6 +259,8 @@ class SimulatorOptions:
             raise ValueError("rate must be positive (or None for unpaced)")
         if self.events < 0:
             raise ValueError("events must not be negative")
+        if self.mix not in MIXES:
+            raise ValueError(f"mix must be one of {', '.join(MIXES)}, not {self.mix!r}")
 
 
 @dataclass(frozen=True)
@@ -317,7 +357,8 @@ class SimulatorServer:
         if start_time is None:
             start_time = int(clock()) - int(options.events / options.events_per_second) - 1
         self.generator = TrafficGenerator(
-            options.seed, start_time=start_time, events_per_second=options.events_per_second
+            options.seed, start_time=start_time, events_per_second=options.events_per_second,
+            mix=options.mix,
         )
         self._store = _EventStore()
         self._store.extend(self.generator.events(options.events))
@@ -773,23 +814,23 @@ class _ClientSession:
 
     def _wanted(self, flags: int, extended: bool, types: set[int]) -> tuple[bool, set[int]]:
         """(send metadata?, event record types to send) for this request."""
+        records: set[int] = set()
         if extended:
             metadata = EventTypeCode.METADATA in types or bool(flags & RequestFlag.METADATA_V4)
-            records: set[int] = set()
-            if EventTypeCode.INTRUSION in types:
-                records.add(RecordType.INTRUSION_EVENT)
-            if EventTypeCode.CONNECTION in types:
-                records.add(RecordType.CONNECTION_STATISTICS)
+            for event_type in types:
+                records |= _RECORDS_BY_EVENT_TYPE.get(event_type, frozenset())
         else:
             metadata = bool(flags & _PLAIN_METADATA)
-            records = set()
-            if flags & _PLAIN_INTRUSION:
-                records.add(RecordType.INTRUSION_EVENT)
-            if flags & _PLAIN_CONNECTION:
-                records.add(RecordType.CONNECTION_STATISTICS)
-        if RecordType.INTRUSION_EVENT in records and flags & RequestFlag.PACKET_DATA:
-            records.add(RecordType.PACKET)
-        return metadata, {int(r) for r in records}
+            for bits, kinds in _RECORDS_BY_FLAG:
+                if flags & bits:
+                    records |= kinds
+        if RecordType.INTRUSION_EVENT in records:
+            # Packets (bit 0) and extra data (bit 27) come with intrusion events (§3.3).
+            if flags & RequestFlag.PACKET_DATA:
+                records.add(int(RecordType.PACKET))
+            if flags & RequestFlag.EXTRA_DATA:
+                records.add(int(RecordType.INTRUSION_EVENT_EXTRA_DATA))
+        return metadata, records
 
     def _stream(self, timestamp: int, flags: int, extended: bool, types: set[int]) -> None:
         archive_header = bool(flags & RequestFlag.ARCHIVE_TIMESTAMPS)
