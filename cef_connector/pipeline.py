@@ -1,20 +1,33 @@
-"""The event pipeline: protocol events in, CEF lines out, bookmark advanced after flush.
+"""The event pipeline: protocol events in, lines out, bookmark advanced after flush.
 
 ``RecordHandler`` is the stage between the sans-I/O protocol core and the outputs.
 It does no socket I/O, so tests drive it with events built in memory.
 ``ServerRunner`` (in ``app.py``) owns the socket loop that feeds it.
 
+Each output has an adapter ("cef", "json" or "splunk", eNcore's
+``handler.outputters[].adapter``).  A record is decoded and named once
+(``metadata.names_for``), then turned into one line per distinct adapter: CEF through
+the mapping set, JSON and Splunk through :mod:`cef_connector.formats`; every output is
+handed its own adapter's line.  Metadata records are written to json and splunk outputs
+when ``handler.records.metadata`` is on (CEF has no mapping for them).  Records we cannot
+decode (``UnknownRecord``) are counted per (record type, version), logged once per pair,
+and with ``handler.unknownRecords: "raw"`` written as hex (:mod:`cef_connector.formats.unknown`).
+
 Duplicates at the resume boundary (protocol doc §3.2: a resume from second T resends
 that second, and the FMC may start earlier still) are recognised by *line identity*:
-the 64-bit BLAKE2b digest of the CEF line (:func:`line_digest`).  The handler keeps the
-identities of the lines written for the newest second and saves them with the bookmark
-(``bookmark.ResumeState``); after a reconnect or a restart, a resent record whose line is
-among them is skipped, once per stored copy, so identical lines of distinct events are
-never merged.  Lines a file output holds beyond its bookmarked position (written but not
-bookmarked: the process was killed between flush and save) are recognised the same way,
-per output.  The replay ends at the first line of second T or later that is new; what is
-left of the remembered identities is then forgotten, so a skip can only ever hit a line
-the output already holds.
+the 64-bit BLAKE2b digest of a line (:func:`line_digest`).  A record's identity is the
+digest of the line of the first output (in configuration order) that receives one, so
+with only CEF outputs it is the CEF line's, as before.  The handler keeps the
+identities of the records written for the newest second and saves them with the
+bookmark (``bookmark.ResumeState``); after a reconnect or a restart, a resent record
+whose identity is among them is skipped, once per stored copy, so identical lines of
+distinct events are never merged.  Lines a file output holds beyond its bookmarked
+position (written but not bookmarked: the process was killed between flush and save)
+are recognised per output, by the digest of that output's own line.  The replay ends at
+the first record of second T or later that is new; what is left of the remembered
+identities is then forgotten, so a skip can only ever hit a line the output already
+holds.  (Changing the outputs' order or adapters between two runs changes identities:
+the resend may then be written again, never lost.)
 """
 
 from __future__ import annotations
@@ -27,7 +40,8 @@ from typing import Any, Callable, Protocol, Sequence
 
 from cef_connector.bookmark import OutputPosition, ResumeState
 from cef_connector.cef import encode
-from cef_connector.errors import CefConnectorError, SessionError
+from cef_connector.config.schema import ADAPTERS, DEFAULT_DEVICE_VERSION, UNKNOWN_RECORD_MODES
+from cef_connector.errors import CefConnectorError, ConfigError, SessionError
 from cef_connector.estreamer import (
     BundleEnd,
     ConnectionClosed,
@@ -39,6 +53,16 @@ from cef_connector.estreamer import (
     UnknownMessage,
     UnknownRecord,
 )
+from cef_connector.formats import (
+    RAW_CEF_MAX_DATA_BYTES,
+    ComputedView,
+    JsonFormatter,
+    RawRecord,
+    SplunkFormatter,
+    raw_cef_line,
+    raw_json_line,
+    raw_splunk_line,
+)
 from cef_connector.metadata import MetadataCache, names_for
 from cef_connector.monitoring import Counters
 
@@ -48,6 +72,13 @@ log = logging.getLogger(__name__)
 
 #: Identities kept for the newest second (about 20 bytes each in the bookmark file).
 DEFAULT_MAX_IDENTITIES = 50_000
+
+#: CEF header of raw lines when the mapping table does not tell (eNcore's values).
+_RAW_CEF_VENDOR = "Cisco"
+_RAW_CEF_PRODUCT = "Firepower"
+
+#: Errors one adapter may raise for one record; the record still goes to the others.
+_FORMAT_ERRORS = (CefConnectorError, ValueError, TypeError)
 
 
 def line_digest(data: bytes) -> str:
@@ -93,7 +124,7 @@ class HandleResult:
 
 @dataclass
 class RecordHandler:
-    """Maps records to CEF lines, writes them, and moves the bookmark safely.
+    """Turns records into lines, writes them, and moves the bookmark safely.
 
     The bookmark rule (style guide, section 3): the bookmark only ever holds the
     newest archive timestamp of records whose lines every output has flushed.
@@ -117,6 +148,13 @@ class RecordHandler:
         skip_older: while resent records arrive after a resume, skip those older than
             the bookmark's second (``dedupe.skipOlderThanBookmark``); right only when the
             FMC sends records in archive-time order.
+        adapters: each output's adapter, in the order of ``outputs`` ("cef", "json" or
+            "splunk"); empty means every output is "cef".
+        unknown_records: "skip" or "raw" (``handler.unknownRecords``).
+
+    Raises:
+        ConfigError: ``adapters`` does not give one known adapter per output, or
+            ``unknown_records`` is not "skip" or "raw".
     """
 
     mappings: _Mappings
@@ -129,8 +167,15 @@ class RecordHandler:
     dedupe: bool = True
     max_identities: int = DEFAULT_MAX_IDENTITIES
     skip_older: bool = False
+    adapters: Sequence[str] = ()
+    unknown_records: str = "skip"
     #: the timestamp last saved
     bookmark: int = 0
+    #: records we could not decode, by (record type, version); version None = the record
+    #: type is unknown, else the block type the known record type came with
+    unknown_record_counts: Counter[tuple[int, int | None]] = field(default_factory=Counter)
+    #: raw records whose CEF line carries only the first RAW_CEF_MAX_DATA_BYTES bytes
+    raw_truncated_total: int = 0
     #: newest archive second handled; ``_identities`` belong to it
     _newest: int = 0
     _identities: Counter[str] = field(default_factory=Counter)
@@ -144,7 +189,29 @@ class RecordHandler:
     _tails: list[Counter[str]] = field(default_factory=list)
     _replay_skipped: int = 0
     _metadata_dirty: bool = False
-    _warned: set[tuple[str, int]] = field(default_factory=set)
+    _warned: set[tuple[str, Any]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        adapters = tuple(self.adapters) or ("cef",) * len(self.outputs)
+        if len(adapters) != len(self.outputs):
+            raise ConfigError(f"{len(adapters)} adapters were given for {len(self.outputs)} "
+                              "outputs; give one adapter per output, in the same order")
+        for adapter in adapters:
+            if adapter not in ADAPTERS:
+                raise ConfigError(f"unknown adapter {adapter!r}; use 'cef', 'json' or 'splunk'")
+        if self.unknown_records not in UNKNOWN_RECORD_MODES:
+            raise ConfigError(f"handler.unknownRecords: got {self.unknown_records!r}; "
+                              "expected one of 'skip', 'raw'")
+        #: distinct adapters, in the order of their first output ("cef" for a sink, so
+        #: that records are still mapped and counted)
+        self._adapter_names: tuple[str, ...] = tuple(dict.fromkeys(adapters)) or ("cef",)
+        #: output index → index of its adapter's line
+        self._slot_of_output: tuple[int, ...] = tuple(
+            self._adapter_names.index(adapter) for adapter in adapters)
+        self._uses_view = "json" in self._adapter_names or "splunk" in self._adapter_names
+        self._view = ComputedView()
+        self._json = JsonFormatter()
+        self._splunk = SplunkFormatter()
 
     def handle(self, event: object) -> HandleResult:
         """Process one protocol event.
@@ -169,12 +236,7 @@ class RecordHandler:
         elif isinstance(event, Keepalive):
             self.counters.keepalives_received_total += 1
         elif isinstance(event, UnknownRecord):
-            self.counters.records_received_total[event.record_type] += 1
-            self._drop("unknown_record", event.record_type,
-                       f"record type {event.record_type} is not known to this version "
-                       f"(first seen at stream offset {event.offset}); it is skipped and counted",
-                       level=logging.WARNING)
-            self._advance(event.archive_timestamp)
+            self._unknown(event)
         elif isinstance(event, RecordDecodeFailed):
             self.counters.records_received_total[event.record_type] += 1
             self.counters.events_dropped_total["decode_failed"] += 1
@@ -276,38 +338,148 @@ class RecordHandler:
             if self.metadata.learn(record):
                 self.counters.metadata_learned_total += 1
                 self._metadata_dirty = True
-            return
-        if not self.record_filter.wants(rtype):
+            # Written only by json and splunk outputs (CEF has no metadata mapping), and
+            # only when handler.records.metadata (or include) asks for them.
+            if not self._uses_view or not self.record_filter.wants(rtype):
+                return
+        elif not self.record_filter.wants(rtype):
             self.counters.events_dropped_total["filtered"] += 1
             self._advance(record.archive_timestamp)
             return
+        lines = self._lines(record)
+        if lines is None:
+            self._advance(record.archive_timestamp)
+            return
+        self._emit(rtype, record.archive_timestamp or 0, record.fields.get("eventSecond"), lines)
+
+    def _lines(self, record: Record) -> list[str | None] | None:
+        """One line per distinct adapter (None where it has none); None if no line at all."""
+        rtype = record.record_type
+        names = names_for(record, self.metadata)
+        view: dict[str, Any] | None = None
+        lines: list[str | None] = []
+        found = False
+        for adapter in self._adapter_names:
+            line: str | None = None
+            try:
+                if adapter == "cef":
+                    if not record.is_metadata:
+                        cef_event = self.mappings.map(record, names)
+                        if cef_event is not None:
+                            line = encode(cef_event)
+                        else:
+                            self._drop("unmapped", rtype, self._unmapped_message(rtype),
+                                       level=logging.WARNING)
+                else:
+                    if view is None:
+                        view = self._view.view(record, names, self.metadata)
+                    if adapter == "json":
+                        line = self._json.format(rtype, record.archive_timestamp,
+                                                 record.fields, view)
+                    else:
+                        line = self._splunk.format(rtype, record.fields, view)
+            except _FORMAT_ERRORS as exc:
+                # One bad record must not stop the stream (eNcore's defect D16): count it,
+                # say which record it was, go on; the other adapters still get it.
+                self.counters.events_dropped_total["mapping_failed"] += 1
+                if adapter == "cef":
+                    log.error("mapping record type %d at stream offset %d failed: %s",
+                              rtype, record.offset, exc)
+                else:
+                    log.error("writing record type %d at stream offset %d as %s failed: %s",
+                              rtype, record.offset, adapter, exc)
+            if line is not None:
+                found = True
+            lines.append(line)
+        return lines if found else None
+
+    def _unmapped_message(self, record_type: int) -> str:
+        if self._adapter_names == ("cef",):
+            return (f"record type {record_type} has no mapping in the configured mapping set; "
+                    "its records are counted as unmapped and not written")
+        return (f"record type {record_type} has no mapping in the configured mapping set; "
+                "its records are counted as unmapped and not written to the cef outputs")
+
+    def _unknown(self, event: UnknownRecord) -> None:
+        rtype = event.record_type
+        version = event.version
+        raw_mode = self.unknown_records == "raw"
+        self.counters.records_received_total[rtype] += 1
+        self.unknown_record_counts[(rtype, version)] += 1
+        if not raw_mode:
+            self.counters.events_dropped_total["unknown_record"] += 1
+        key = ("unknown_record", (rtype, version))
+        if key not in self._warned:
+            self._warned.add(key)
+            size = len(event.data)
+            what = (f"record type {rtype} is not known to this version" if version is None
+                    else f"record type {rtype} came with block type {version}, which this "
+                         "version cannot decode")
+            log.warning("%s (first seen at stream offset %d, %d byte%s of record data); %s",
+                        what, event.offset, size, "" if size == 1 else "s",
+                        "it is written as raw hex and counted" if raw_mode
+                        else "it is skipped and counted")
+        if not raw_mode:
+            self._advance(event.archive_timestamp)
+            return
+        decide = getattr(self.record_filter, "wants_unknown", self.record_filter.wants)
+        if not decide(rtype):
+            self.counters.events_dropped_total["filtered"] += 1
+            self._advance(event.archive_timestamp)
+            return
+        raw = RawRecord(rtype, version, event.archive_timestamp, event.offset, bytes(event.data))
+        lines: list[str | None] = []
+        for adapter in self._adapter_names:
+            if adapter == "json":
+                lines.append(raw_json_line(raw))
+            elif adapter == "splunk":
+                lines.append(raw_splunk_line(raw))
+            else:
+                lines.append(self._raw_cef(raw))
+        self._emit(rtype, event.archive_timestamp or 0, event.archive_timestamp, lines)
+
+    def _raw_cef(self, raw: RawRecord) -> str | None:
+        mappings = self.mappings
         try:
-            cef_event = self.mappings.map(record, names_for(record, self.metadata))
-            line = None if cef_event is None else encode(cef_event)
+            line, truncated = raw_cef_line(
+                raw,
+                vendor=getattr(mappings, "device_vendor", None)
+                or getattr(mappings, "_vendor", None) or _RAW_CEF_VENDOR,
+                product=getattr(mappings, "device_product", None)
+                or getattr(mappings, "_product", None) or _RAW_CEF_PRODUCT,
+                version=getattr(mappings, "device_version", None)
+                or getattr(mappings, "_version", None) or DEFAULT_DEVICE_VERSION,
+            )
         except CefConnectorError as exc:
-            # One bad record must not stop the stream (eNcore's defect D16): count it,
-            # say which record it was, go on.
             self.counters.events_dropped_total["mapping_failed"] += 1
-            log.error("mapping record type %d at stream offset %d failed: %s",
-                      rtype, record.offset, exc)
-            self._advance(record.archive_timestamp)
-            return
-        if line is None:
-            self._drop("unmapped", rtype,
-                       f"record type {rtype} has no mapping in the configured mapping set; "
-                       f"its records are counted as unmapped and not written",
-                       level=logging.WARNING)
-            self._advance(record.archive_timestamp)
-            return
-        event_time = record.fields.get("eventSecond")
-        timestamp = record.archive_timestamp or 0
+            log.error("writing record type %d at stream offset %d as raw CEF failed: %s",
+                      raw.record_type, raw.offset, exc)
+            return None
+        if truncated:
+            self.raw_truncated_total += 1
+            key = ("raw_truncated", raw.record_type)
+            if key not in self._warned:
+                self._warned.add(key)
+                log.warning("record type %d at stream offset %d has %d bytes; CEF lines carry "
+                            "the first %d in hex (cs1) and say so in cs2; json and splunk "
+                            "lines carry all of them", raw.record_type, raw.offset,
+                            len(raw.data), RAW_CEF_MAX_DATA_BYTES)
+        return line
+
+    def _emit(self, rtype: int, timestamp: int, event_time: int | None,
+              lines: list[str | None]) -> None:
+        """Write one record's lines: each output gets its adapter's line (if any)."""
+        slots = self._slot_of_output
         self._advance(timestamp)
         if not self.dedupe:
-            for output in self.outputs:
-                output.write(line, event_time)
+            for index, output in enumerate(self.outputs):
+                line = lines[slots[index]]
+                if line is not None:
+                    output.write(line, event_time)
             self.counters.events_written_total[rtype] += 1
             return
-        digest = line_digest(line.encode("utf-8", "replace"))
+        primary = next(line for line in lines if line is not None)
+        digest = line_digest(primary.encode("utf-8", "replace"))
         skip: set[int] = set()
         if self._replaying:
             if self._replay[digest] > 0:
@@ -316,9 +488,21 @@ class RecordHandler:
                 self._replay[digest] -= 1
                 self._duplicate()
                 return
+            digests: dict[int, str] = {}
             for index, tail in enumerate(self._tails):
-                if tail[digest] > 0:
-                    tail[digest] -= 1
+                if not tail:
+                    continue
+                slot = slots[index]
+                line = lines[slot]
+                if line is None:
+                    continue
+                own = digests.get(slot)
+                if own is None:
+                    own = digest if line is primary else line_digest(
+                        line.encode("utf-8", "replace"))
+                    digests[slot] = own
+                if tail[own] > 0:
+                    tail[own] -= 1
                     skip.add(index)
             if not skip:
                 if timestamp >= self._replay_floor:
@@ -326,13 +510,17 @@ class RecordHandler:
                 elif self.skip_older and timestamp:
                     self._duplicate()
                     return
-        if self.outputs and len(skip) == len(self.outputs):
+        targets = [index for index in range(len(self.outputs))
+                   if lines[slots[index]] is not None]
+        if targets and skip.issuperset(targets):
             self._duplicate()
             self._note(timestamp, digest)
             return
-        for index, output in enumerate(self.outputs):
+        for index in targets:
             if index not in skip:
-                output.write(line, event_time)
+                line = lines[slots[index]]
+                if line is not None:  # always: targets holds the outputs that have a line
+                    self.outputs[index].write(line, event_time)
         self.counters.events_written_total[rtype] += 1
         self._note(timestamp, digest)
 
@@ -375,6 +563,7 @@ class RecordHandler:
                         timestamp, self.max_identities)
 
     def _drop(self, reason: str, record_type: int, message: str, level: int) -> None:
+        """Count a record not written and log the reason once per (reason, record type)."""
         self.counters.events_dropped_total[reason] += 1
         key = (reason, record_type)
         if key not in self._warned:

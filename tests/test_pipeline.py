@@ -147,8 +147,8 @@ def test_unknown_record_type_is_counted_and_logged_once(caplog: pytest.LogCaptur
                                      data=b"\x00", offset=offset))
     assert counters.events_dropped_total["unknown_record"] == 3
     assert [r.message for r in caplog.records if "9999" in r.message] == [
-        "record type 9999 is not known to this version (first seen at stream offset 10); "
-        "it is skipped and counted"]
+        "record type 9999 is not known to this version (first seen at stream offset 10, "
+        "1 byte of record data); it is skipped and counted"]
     assert output.pending == []
 
 

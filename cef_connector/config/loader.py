@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cef_connector.config.schema import (
+    ADAPTERS,
     DEFAULT_DEAD_CONNECTION_SECONDS,
     DEFAULT_DEVICE_VERSION,
     DEFAULT_EVENT_TYPES,
@@ -34,6 +35,7 @@ from cef_connector.config.schema import (
     OUTPUT_PREFIXES,
     START_BOOKMARK,
     SUBSCRIPTION_FLAG_BITS,
+    UNKNOWN_RECORD_MODES,
     DedupeSettings,
     LimitSettings,
     LoggingSettings,
@@ -77,8 +79,11 @@ LOG_LEVELS: tuple[str, ...] = (
     "CRITICAL",
 )
 
-#: Adapters eNcore had; only "cef" exists here so far.
-_LATER_ADAPTERS = ("json", "splunk", "kvpair", "csv", "pretty", "base64", "binstr", "ccad")
+#: Adapters eNcore had that are not available here (yet); ADAPTERS are.
+_LATER_ADAPTERS = ("kvpair", "csv", "pretty", "base64", "binstr", "ccad")
+
+#: How the available adapters are named in messages.
+_ADAPTER_CHOICES = "'cef', 'json' or 'splunk'"
 
 #: eNcore stream options for its other stream types (scp, http); accepted, unused.
 _OTHER_STREAM_OPTIONS = ("scpKeyFilepath", "path", "headers", "extraData", "httpMethod", "Loglevel")
@@ -444,13 +449,20 @@ def _outputter(
         usable = False
     elif syslog is not None and uri is None:
         uri = syslog.uris[0]
-    if adapter is not None and adapter != "cef":
+    if adapter is not None and adapter not in ADAPTERS:
         usable = False
         if adapter in _LATER_ADAPTERS:
-            message = f"adapter {adapter!r} is not available yet; use 'cef'"
+            message = f"adapter {adapter!r} is not available yet; use {_ADAPTER_CHOICES}"
         else:
-            message = f"unknown adapter {adapter!r}; use 'cef'"
+            message = f"unknown adapter {adapter!r}; use {_ADAPTER_CHOICES}"
         problems.add(_join(path, "adapter"), message)
+    if adapter == "json" and prefix == "encore":
+        usable = False
+        problems.add(
+            _join(_join(_join(path, "stream"), "options"), "prefix"),
+            'got "encore"; a prefix in front of each line would make the json lines '
+            'unreadable as JSON (eNcore wrote none); remove it or set "none"',
+        )
     if passthru:
         usable = False
         problems.add(
@@ -664,11 +676,13 @@ def _default_prefix(outputter: OutputterSettings, mapping_set: str) -> Outputter
 
     Bare CEF, as the CEF standard says for files, unless the ``encore-compat``
     mapping set is chosen: then eNcore's ``<13>MMM dd HH:MM:SS host`` prefix, which
-    sites whose ArcSight file connectors were set up for eNcore expect.
+    sites whose ArcSight file connectors were set up for eNcore expect.  json and
+    splunk lines get none: eNcore's CEF adapter wrote that prefix, its json and splunk
+    adapters did not.
     """
     if outputter.prefix:
         return outputter
-    prefix = "encore" if mapping_set == "encore-compat" else "none"
+    prefix = "encore" if mapping_set == "encore-compat" and outputter.adapter == "cef" else "none"
     return dataclasses.replace(outputter, prefix=prefix)
 
 
@@ -850,6 +864,23 @@ def _read_json(path: Path) -> Any:
         raise ConfigError(f"{path}: invalid JSON: {exc}") from exc
 
 
+def _mapping_directory(handler: _Section, key: str, config_dir: Path) -> Path | None:
+    """``handler.mappingsDirectory`` / ``handler.templatesDirectory``: an existing directory."""
+    value = handler.string(key, None, allow_null=True, allow_empty=False)
+    if value is None:
+        return None
+    path = _resolve(config_dir, value)
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a directory"
+        handler.problems.add(
+            _join(handler.path, key),
+            f"{path} {what}; create it (mapping overrides go there, see mappings/README.md) "
+            "or remove the key (relative paths start at the configuration file's directory)",
+        )
+        return None
+    return path
+
+
 def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
     """Read and validate a configuration file in eNcore's ``estreamer.conf`` format.
 
@@ -906,6 +937,8 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
     record_filter = _record_filter(handler)
     outputters = _outputters(handler, config_dir)
     mapping_set = handler.string("mappingSet", "default", choices=MAPPING_SETS) or "default"
+    mappings_dir = _mapping_directory(handler, "mappingsDirectory", config_dir)
+    templates_dir = _mapping_directory(handler, "templatesDirectory", config_dir)
     device_version = (
         handler.string("deviceVersion", DEFAULT_DEVICE_VERSION, allow_empty=False)
         or DEFAULT_DEVICE_VERSION
@@ -915,6 +948,9 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
             "handler.deviceVersion",
             f"got {_show(device_version)}; CEF allows at most {_MAX_DEVICE_VERSION} characters",
         )
+    unknown_records = (
+        handler.string("unknownRecords", "skip", choices=UNKNOWN_RECORD_MODES) or "skip"
+    )
     handler.finish()
     outputters = tuple(_default_prefix(o, mapping_set) for o in outputters)
 
@@ -949,7 +985,10 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
         record_filter=record_filter,
         outputters=outputters,
         mapping_set=mapping_set,
+        mappings_dir=mappings_dir,
+        templates_dir=templates_dir,
         device_version=device_version,
+        unknown_records=unknown_records,
         logging=logging_settings,
         monitor=monitor,
         state_dir=_resolve(config_dir, state_value) if state_value else config_dir,

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 __all__ = [
+    "ADAPTERS",
     "DEFAULT_DEAD_CONNECTION_SECONDS",
     "DEFAULT_DEVICE_VERSION",
     "DEFAULT_EVENT_TYPES",
@@ -35,6 +36,7 @@ __all__ = [
     "START_GENESIS",
     "START_NOW",
     "SUBSCRIPTION_FLAG_BITS",
+    "UNKNOWN_RECORD_MODES",
     "DedupeSettings",
     "LimitSettings",
     "LoggingSettings",
@@ -76,6 +78,15 @@ MAPPING_SETS: tuple[str, ...] = ("default", "encore-compat")
 
 #: Line prefixes a file output can write (``stream.options.prefix``).
 OUTPUT_PREFIXES: tuple[str, ...] = ("none", "encore")
+
+#: Line formats an outputter can write (``handler.outputters[].adapter``): CEF through the
+#: mapping set, JSON lines and Splunk key-value as eNcore's ``json`` and ``splunk``
+#: adapters wrote them (``cef_connector.formats``).
+ADAPTERS: tuple[str, ...] = ("cef", "json", "splunk")
+
+#: What happens to records we cannot decode (``handler.unknownRecords``): "skip" counts
+#: and logs them; "raw" also writes them as hex (``cef_connector.formats.unknown``).
+UNKNOWN_RECORD_MODES: tuple[str, ...] = ("skip", "raw")
 
 #: eNcore's ``subscription.records`` keys → EventStreamRequest flag bit (protocol doc
 #: §3.3).  All seven set gives ``0x48900061``.
@@ -189,6 +200,28 @@ class RecordFilter:
                 return bool(getattr(self, category))
         return False
 
+    def wants_unknown(self, record_type: int) -> bool:
+        """Tell whether a record we cannot decode is written raw (``unknownRecords: "raw"``).
+
+        The same rules as :meth:`wants`, except that a record type in no category (one
+        the protocol doc does not list) is written: an operator who asks for raw
+        records wants to see exactly those.
+
+        Args:
+            record_type: the eStreamer record type number.
+
+        Returns:
+            False when the type is excluded or its category is off, else True.
+        """
+        if record_type in self.exclude:
+            return False
+        if record_type in self.include:
+            return True
+        for category, members in RECORD_CATEGORIES.items():
+            if record_type in members:
+                return bool(getattr(self, category))
+        return True
+
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -299,15 +332,17 @@ class OutputterSettings:
     """One enabled outputter (an entry of eNcore's ``handler.outputters``).
 
     Attributes:
-        adapter: line format; "cef" is the only one available.
+        adapter: line format: "cef", "json" or "splunk" (:data:`ADAPTERS`).
         uri: eNcore stream URI, ``relfile:///dir/name.{0}.cef`` or
             ``file:///abs/dir/name.{0}.cef``; for syslog the first destination,
             ``udp://host:port``, ``tcp://host:port`` or ``tls://host:port``.
         rotate: start a new file after ``max_lines`` lines ("options.rotate").
         max_lines: lines per file ("options.maxLogs", default 10000).
         max_bytes: bytes per file, or None for no size limit ("options.maxBytes").
-        prefix: "none" (bare CEF lines) or "encore" (eNcore's ``<13>MMM dd HH:MM:SS
-            host `` syslog prefix) ("options.prefix").
+        prefix: "none" (bare lines) or "encore" (eNcore's ``<13>MMM dd HH:MM:SS
+            host `` syslog prefix) ("options.prefix"); json and splunk outputters
+            default to "none" (eNcore wrote the prefix with its CEF adapter only), and
+            json refuses "encore" (the lines would no longer be JSON).
         name: optional label ("name", eNcore fork).
         syslog: the syslog options when the URI is udp/tcp/tls, else None.
     """
@@ -439,6 +474,12 @@ class Settings:
     ``servers[i].serverName``                   name expected in the FMC certificate
     ``handler.mappingSet``                      "default" or "encore-compat"
     ``handler.deviceVersion``                   CEF Device Version header (default "6.0")
+    ``handler.mappingsDirectory``               mapping overrides merged onto the set's files
+                                                (relative to the configuration's directory)
+    ``handler.templatesDirectory``              Jinja templates read after the packaged ones
+    ``handler.unknownRecords``                  "skip" (default) or "raw": records we
+                                                cannot decode are counted and logged, and
+                                                with "raw" also written as hex
     ``handler.outputters[i].stream.options``    ``maxBytes`` (bytes per file) and
                                                 ``prefix`` ("none" or "encore")
     ``stateDirectory``                          bookmarks and metadata cache (default: the
@@ -478,7 +519,12 @@ class Settings:
         record_filter: which record types are written ("handler.records").
         outputters: enabled outputters only (may be empty: a sink, as in eNcore).
         mapping_set: "default" or "encore-compat" ("handler.mappingSet").
+        mappings_dir: override directory merged onto the mapping set's files, or None
+            ("handler.mappingsDirectory"; mappings/README.md gives the merge rules).
+        templates_dir: directory of ``*.j2`` templates read after the packaged ones, or
+            None ("handler.templatesDirectory").
         device_version: CEF Device Version header ("handler.deviceVersion").
+        unknown_records: "skip" or "raw" ("handler.unknownRecords").
         logging: logging settings.
         monitor: status line settings.
         state_dir: bookmarks and metadata cache ("stateDirectory").
@@ -506,7 +552,10 @@ class Settings:
     record_filter: RecordFilter = RecordFilter()
     outputters: tuple[OutputterSettings, ...] = ()
     mapping_set: str = "default"
+    mappings_dir: Path | None = None
+    templates_dir: Path | None = None
     device_version: str = DEFAULT_DEVICE_VERSION
+    unknown_records: str = "skip"
     logging: LoggingSettings = LoggingSettings()
     monitor: MonitorSettings = MonitorSettings()
     state_dir: Path = Path(".")

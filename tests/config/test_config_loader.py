@@ -93,15 +93,25 @@ def test_encore_default_configuration_loads_unchanged(tmp_path: Path) -> None:
     assert settings.enabled is False
 
 
-def test_encore_seed_configuration_has_every_key_accepted_and_only_its_json_adapter_refused(
+def test_encore_seed_configuration_with_its_json_adapter_loads_unchanged(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "estreamer.conf"
     shutil.copy(DATA / "encore_seed.conf", path)
 
-    assert problems_of(path) == [
-        "handler.outputters[0].adapter: adapter 'json' is not available yet; use 'cef'"
-    ]
+    settings = load_settings(path, env={})
+
+    assert settings.outputters == (
+        OutputterSettings(
+            adapter="json",
+            uri="relfile:///data/json/encore.{0}.json",
+            rotate=True,
+            max_lines=10000,
+            max_bytes=None,
+            prefix="none",
+        ),
+    )
+    assert settings.unknown_records == "skip"
 
 
 def test_encore_seed_configuration_with_cef_adapter_loads(tmp_path: Path) -> None:
@@ -510,18 +520,20 @@ def test_unknown_adapter_and_passthru_are_refused(tmp_path: Path) -> None:
     config["handler"]["outputters"][0]["passthru"] = True
 
     assert problems_of(write(tmp_path, config)) == [
-        "handler.outputters[0].adapter: unknown adapter 'syslog'; use 'cef'",
+        "handler.outputters[0].adapter: unknown adapter 'syslog'; use 'cef', 'json' or "
+        "'splunk'",
         "handler.outputters[0].passthru: got true; passthru (raw eStreamer messages) is not "
         "supported; remove it or set false",
     ]
 
 
-def test_splunk_adapter_is_not_available_yet(tmp_path: Path) -> None:
+def test_other_encore_adapters_are_not_available_yet(tmp_path: Path) -> None:
     config = minimal()
-    config["handler"]["outputters"][0]["adapter"] = "splunk"
+    config["handler"]["outputters"][0]["adapter"] = "kvpair"
 
     assert problems_of(write(tmp_path, config)) == [
-        "handler.outputters[0].adapter: adapter 'splunk' is not available yet; use 'cef'"
+        "handler.outputters[0].adapter: adapter 'kvpair' is not available yet; use 'cef', "
+        "'json' or 'splunk'"
     ]
 
 
