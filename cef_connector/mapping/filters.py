@@ -20,6 +20,8 @@ Filters (also listed in ``mappings/README.md``):
 ``blocked_action`` record 400 ``blocked`` → ``Alerted`` / ``Blocked`` / ``Would Be Blocked``
 ``payload``        record 2 frame + link type → transport payload bytes (see ``frames``)
 ``packet_text``    bytes → ASCII text with non-ASCII bytes dropped (eNcore's payload rule)
+``each``           list of blocks → each item's attribute (nested lists spliced), or several joined
+``ip_ranges``      user-input IP range blocks → ``"a-b, c"`` text
 =================  ===============================================================
 """
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2 import Undefined
@@ -47,6 +49,8 @@ __all__ = [
     "blocked_action",
     "payload",
     "packet_text",
+    "each",
+    "ip_ranges",
     "IANA_PROTOCOLS",
     "INTRUSION_ACTIONS",
 ]
@@ -306,6 +310,74 @@ def packet_text(data: Any, max_chars: int | None = None) -> str | None:
     return text if max_chars is None else text[:max_chars]
 
 
+def each(items: Any, *attributes: str, sep: str = " ") -> list[Any]:
+    """The values of the items of a list of blocks (discovery and user-input lists).
+
+    ``servers | each('port')`` → ``[22, 443]``; a value that is itself a list is spliced
+    in, so ``list | each('ipRanges')`` gives every item's ranges as one list; with several
+    attributes, each item's non-empty values joined with ``sep``
+    (``each('vendor', 'version')`` → ``["Apache 2.4.58"]``).  Items that are not blocks,
+    and missing or empty values (``None``, ``""``), are left out; ``0`` is kept.
+
+    Args:
+        items: a list of decoded blocks (dicts).
+        attributes: the field name(s) to take from each item.
+        sep: joins several attributes of one item.
+
+    Returns:
+        The values, in list order (join them with ``| join(', ')``).
+
+    Raises:
+        TypeError: no attribute given, or ``items`` is not a list.
+    """
+    _require_defined(items)
+    if not attributes:
+        raise TypeError("filter each: name the attribute to take from each item")
+    if items is None:
+        return []
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"filter each: expected a list of blocks, got {type(items).__name__}")
+    result: list[Any] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        if len(attributes) == 1:
+            value = item.get(attributes[0])
+            if isinstance(value, (list, tuple)):
+                result.extend(value)
+            elif value is not None and value != "":
+                result.append(value)
+            continue
+        parts = [str(item[name]) for name in attributes if item.get(name) not in (None, "")]
+        if parts:
+            result.append(sep.join(parts))
+    return result
+
+
+def ip_ranges(ranges: Any) -> str | None:
+    """User-input IP ranges (series-1 block 141 items: ``start``, ``finish``) as text.
+
+    Args:
+        ranges: a list of range blocks.
+
+    Returns:
+        ``"start-finish"`` per range, or one address when start and finish are equal,
+        joined with ``", "``; ``None`` when there is no range.
+    """
+    _require_defined(ranges)
+    if ranges is None:
+        return None
+    if not isinstance(ranges, (list, tuple)):
+        raise TypeError(f"filter ip_ranges: expected a list of range blocks, got {type(ranges).__name__}")
+    parts: list[str] = []
+    for item in ranges:
+        if not isinstance(item, Mapping) or item.get("start") in (None, ""):
+            continue
+        start, finish = str(item["start"]), item.get("finish")
+        parts.append(start if finish in (None, "", start) else f"{start}-{finish}")
+    return ", ".join(parts) or None
+
+
 #: Filter name → function, registered on the mapping environment.
 FILTERS: dict[str, Callable[..., Any]] = {
     "cef_time": cef_time,
@@ -319,4 +391,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "blocked_action": blocked_action,
     "payload": payload,
     "packet_text": packet_text,
+    "each": each,
+    "ip_ranges": ip_ranges,
 }

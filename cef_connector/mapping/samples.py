@@ -331,6 +331,16 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("2 Ethernet/IPv4/TCP", 2, _frozen(_packet()), _frozen({"device": "ftd-edge-01"}), offset=20480),
 )
 
+# Records 9, 73, 110, 112, 125, 500, 502 (their module imports Sample from here).
+from cef_connector.mapping.samples_events import EVENT_SAMPLES  # noqa: E402
+
+SAMPLES = SAMPLES + EVENT_SAMPLES
+
+# Discovery (RNA), user (RUA) and IOC records 10-171 (their module imports Sample from here).
+from cef_connector.mapping.samples_discovery import DISCOVERY_SAMPLES  # noqa: E402
+
+SAMPLES = SAMPLES + DISCOVERY_SAMPLES
+
 
 def samples_for(record_type: int) -> tuple[Sample, ...]:
     """Return the samples of one record type.

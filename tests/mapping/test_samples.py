@@ -26,7 +26,9 @@ def test_complete_sample_names_use_only_known_keys() -> None:
 
 
 def test_every_mapped_record_type_has_ipv4_samples() -> None:
-    assert {s.record_type for s in SAMPLES} == {2, 71, 400}
+    # 2, 71, 400 here; the other event, discovery, user and IOC types in samples_events.py
+    # and samples_discovery.py (tested with their mappings).
+    assert {2, 71, 400} <= {s.record_type for s in SAMPLES}
     assert [s.label for s in samples_for(71)] == ["71 IPv4 (block 163)", "71 IPv6 (block 163)"]
 
 
