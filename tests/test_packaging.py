@@ -41,4 +41,5 @@ def test_wheel_ships_mappings_and_templates_and_loads_them_outside_the_source_tr
                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "[2, 71, 400]"
+    # eNcore mapped exactly these eight record types to CEF (CEF doc §5).
+    assert run.stdout.strip() == "[2, 71, 110, 112, 125, 400, 500, 502]"
