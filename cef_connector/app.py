@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +27,7 @@ from cef_connector.bookmark import (
     BookmarkStore,
     initial_timestamp,
 )
-from cef_connector.config import Settings, load_settings
+from cef_connector.config import ServerSettings, Settings, load_settings
 from cef_connector.errors import (
     BookmarkError,
     CefConnectorError,
@@ -39,8 +39,7 @@ from cef_connector.errors import (
 )
 from cef_connector.estreamer import NEED_DATA, BundleEnd, Connection, Limits
 from cef_connector.logs import configure_logging, trace_bytes
-from cef_connector.mapping import load_mappings
-from cef_connector.metadata import MetadataCache
+from cef_connector.mapping import MappingTable, load_mappings
 from cef_connector.metadata.store import load_metadata, save_metadata
 from cef_connector.monitoring import Counters, Monitor
 from cef_connector.outputs import build_output
@@ -50,7 +49,8 @@ from cef_connector.session.client import FmcSession
 from cef_connector.session.tls import client_context, load_pkcs12
 
 __all__ = ["ServerRunner", "RunResult", "run_command", "simulate_command", "demo_command",
-           "parse_since"]
+           "parse_since", "load_configured_mappings", "tls_context_for", "fmc_session",
+           "limits_for"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,56 @@ def parse_since(text: str) -> int:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return int(parsed.timestamp())
+
+
+def load_configured_mappings(settings: Settings) -> MappingTable:
+    """Load the configured mapping set with its overrides (start-up, SIGHUP, ``--watch``).
+
+    Args:
+        settings: the configuration (``handler.mappingSet``, ``handler.deviceVersion``,
+            ``handler.mappingsDirectory``, ``handler.templatesDirectory``).
+
+    Returns:
+        The compiled, checked mapping table.
+
+    Raises:
+        MappingError: every problem of the set and its overrides.
+    """
+    return load_mappings(settings.mapping_set, settings.device_version,
+                         override_dir=settings.mappings_dir,
+                         override_templates_dir=settings.templates_dir)
+
+
+def tls_context_for(server: ServerSettings) -> object:
+    """Build the client TLS context of one FMC from its PKCS#12 material (as ``run`` does).
+
+    Raises:
+        TlsSetupError: the PKCS#12 file or its password is unusable.
+    """
+    material = load_pkcs12(server.pkcs12_path, server.pkcs12_password)
+    return client_context(material, verify_server=server.verify_server,
+                          server_name=server.server_name)
+
+
+def fmc_session(settings: Settings, server_index: int, tls_context: object) -> FmcSession:
+    """The (not yet connected) session to one FMC; ``with`` connects it.
+
+    Args:
+        settings: the configuration (timeouts).
+        server_index: which entry of ``servers``.
+        tls_context: from :func:`tls_context_for`.
+    """
+    server = settings.servers[server_index]
+    return FmcSession(server.host, server.port, tls_context,  # type: ignore[arg-type]
+                      connect_timeout=settings.connect_timeout_seconds,
+                      response_timeout=settings.response_timeout_seconds)
+
+
+def limits_for(settings: Settings) -> Limits:
+    """The protocol core's limits from the configuration's ``limits``."""
+    return Limits(max_message_bytes=settings.limits.max_message_bytes,
+                  max_bundle_records=settings.limits.max_bundle_records,
+                  max_block_depth=settings.limits.max_block_depth)
 
 
 @dataclass
@@ -195,6 +245,7 @@ class ServerRunner:
                  wall_clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.server = settings.servers[server_index]
+        self.server_index = server_index
         self.stop = stop or threading.Event()
         self.max_events = max_events
         self.since = since
@@ -208,23 +259,20 @@ class ServerRunner:
         #: the same policy, for retries of an output that failed (disk full)
         self.output_backoff = Backoff(base_seconds=reconnect.initial_delay_seconds,
                                       cap_seconds=reconnect.max_delay_seconds, rng=rng)
-        self.limits = Limits(max_message_bytes=settings.limits.max_message_bytes,
-                             max_bundle_records=settings.limits.max_bundle_records,
-                             max_block_depth=settings.limits.max_block_depth)
+        self.limits = limits_for(settings)
         self.failures = _FailureLog(clock)
         #: the FMC session of the moment (None between connections)
         self.session: FmcSession | None = None
         self._reopen = threading.Event()
+        self._reload = threading.Event()
         self._tick = min(settings.response_timeout_seconds, 0.5)
         self._first_request_wall: int | None = None
         self._session_started = 0.0
         self._last_data = 0.0
         self._streaming = False
         # Everything that can fail on bad input is built here, before the first connect.
-        material = load_pkcs12(self.server.pkcs12_path, self.server.pkcs12_password)
-        self.tls_context = client_context(material, verify_server=self.server.verify_server,
-                                          server_name=self.server.server_name)
-        self.mappings = load_mappings(settings.mapping_set, settings.device_version)
+        self.tls_context = tls_context_for(self.server)
+        self.mappings = load_configured_mappings(settings)
         hostname = socket.gethostname().split(".")[0] or "localhost"
         self.outputs = [build_output(spec, base_dir=settings.config_dir, clock=time.time,
                                      hostname=hostname, stop=self.stop)
@@ -240,7 +288,9 @@ class ServerRunner:
             counters=self.counters,
             save_metadata=lambda c: save_metadata(c, self.metadata_path),
             dedupe=dedupe.enabled, max_identities=dedupe.max_identities,
-            skip_older=dedupe.skip_older)
+            skip_older=dedupe.skip_older,
+            adapters=[spec.adapter for spec in settings.outputters],
+            unknown_records=settings.unknown_records)
         self.monitor = Monitor(self.counters, settings.monitor.period_seconds, clock)
 
     # -- the service loop ------------------------------------------------------
@@ -286,6 +336,14 @@ class ServerRunner:
         mappings do not compile, the error is logged and the ones in use stay.
         """
         self._reopen.set()
+
+    def request_reload(self) -> None:
+        """Ask for the mappings to be loaded again, outputs untouched (``run --watch``).
+
+        Thread- and signal-safe; acted on within one receive tick, like
+        :meth:`request_reopen`.
+        """
+        self._reload.set()
 
     def _done(self) -> bool:
         if self.stop.is_set():
@@ -361,8 +419,7 @@ class ServerRunner:
         """Wait, reopening files on request; True when stopped meanwhile."""
         deadline = self.clock() + seconds
         while not self.stop.is_set():
-            if self._reopen.is_set():
-                self._reopen_now()
+            self._reopen_or_reload()
             remaining = deadline - self.clock()
             if remaining <= 0:
                 return False
@@ -407,23 +464,49 @@ class ServerRunner:
             return True
         return False
 
+    def _reopen_or_reload(self) -> None:
+        if self._reopen.is_set():
+            self._reopen_now()
+        elif self._reload.is_set():
+            self._reload.clear()
+            self.reload_mappings()
+
     def _reopen_now(self) -> None:
         self._reopen.clear()
+        self._reload.clear()
         for output in self.outputs:
             try:
                 output.reopen()
             except OutputError as exc:
                 log.error("%s; the output keeps its lines and writes them at the next flush",
                           exc)
+        self.reload_mappings(after="reopened the output files and ")
+
+    def reload_mappings(self, after: str = "") -> bool:
+        """Load, compile and check the mappings again; switch to them only if they are valid.
+
+        Runs in the runner's thread, between two records: every record after the switch
+        uses the new mappings, none is mapped half by each.
+
+        Args:
+            after: what was done just before, for the log line (``"reopened the output
+                files and "``).
+
+        Returns:
+            True when the new mappings are in use; False when they have a problem (it is
+            logged in full, and the mappings in use stay).
+        """
         try:
-            mappings = load_mappings(self.settings.mapping_set, self.settings.device_version)
+            mappings = load_configured_mappings(self.settings)
         except MappingError as exc:
             log.error("the mappings were not reloaded; the ones in use stay: %s", exc)
-            return
+            if after:
+                log.info("%s", after.removesuffix(" and "))
+            return False
         self.mappings = mappings
         self.handler.mappings = mappings
-        log.info("reopened the output files and reloaded mapping set %r",
-                 self.settings.mapping_set)
+        log.info("%sreloaded %s", after, _describe_mappings(self.settings))
+        return True
 
     def _one_session(self) -> None:
         start = self._request_timestamp()
@@ -431,9 +514,7 @@ class ServerRunner:
                                 limits=self.limits)
         log.info("connecting to %s:%d (start timestamp %d, flags 0x%08x)",
                  self.server.host, self.server.port, start, self.settings.request_flags)
-        session = FmcSession(self.server.host, self.server.port, self.tls_context,
-                             connect_timeout=self.settings.connect_timeout_seconds,
-                             response_timeout=self.settings.response_timeout_seconds)
+        session = fmc_session(self.settings, self.server_index, self.tls_context)
         with session:  # connects (TCP + TLS handshake) on enter
             self.session = session
             self._send(session, connection.initiate())
@@ -444,8 +525,7 @@ class ServerRunner:
     def _receive(self, session: FmcSession, connection: Connection) -> None:
         dead_after = self.settings.dead_connection_timeout_seconds
         while not self._done():
-            if self._reopen.is_set():
-                self._reopen_now()
+            self._reopen_or_reload()
             data = session.recv(timeout=self._tick)
             self.monitor.tick()
             now = self.clock()
@@ -505,6 +585,15 @@ class ServerRunner:
         session.send(data)
 
 
+def _describe_mappings(settings: Settings) -> str:
+    text = f"mapping set {settings.mapping_set!r}"
+    if settings.mappings_dir is not None:
+        text += f" with overrides from {settings.mappings_dir}"
+    if settings.templates_dir is not None:
+        text += f" and templates from {settings.templates_dir}"
+    return text
+
+
 def _install_signal_handlers(stop: threading.Event) -> None:
     def _handler(signum: int, _frame: object) -> None:
         log.info("received %s; flushing outputs, saving the bookmark and stopping",
@@ -516,7 +605,8 @@ def _install_signal_handlers(stop: threading.Event) -> None:
 
 
 def run_command(config_path: Path, *, since: str | None = None,
-                max_events: int | None = None, debug: bool = False) -> int:
+                max_events: int | None = None, debug: bool = False,
+                watch: bool = False) -> int:
     """``cef-connector run``: serve every configured FMC until SIGTERM/SIGINT.
 
     Args:
@@ -524,6 +614,8 @@ def run_command(config_path: Path, *, since: str | None = None,
         since: an optional human-typed start time overriding ``start``.
         max_events: stop after this many events per FMC (for trials).
         debug: log at DEBUG level.
+        watch: reload the mappings whenever a mapping or template file changes
+            (``--watch``, for development).
 
     Returns:
         0 after a clean stop.
@@ -535,9 +627,16 @@ def run_command(config_path: Path, *, since: str | None = None,
     settings = load_settings(config_path)
     configure_logging(settings.logging, debug=debug,
                       secrets=[s.pkcs12_password for s in settings.servers if s.pkcs12_password])
+    watcher = None
+    if watch:
+        from cef_connector.authoring.watch import MappingWatcher
+
+        watcher = MappingWatcher.for_settings(settings)
+        log.info("--watch: reloading the mappings when one of %d files changes",
+                 len(watcher.paths))
     service = Service(settings, max_events=max_events,
                       since=parse_since(since) if since else None,
-                      progress=sys.stderr.isatty())
+                      progress=sys.stderr.isatty(), watcher=watcher)
     service.install_signal_handlers()
     result = service.run()
     for snap in result.snapshots:
@@ -548,12 +647,13 @@ def run_command(config_path: Path, *, since: str | None = None,
 
 def simulate_command(init_dir: Path, listen: tuple[str, int], *, events: int, seed: int,
                      rate: float | None, record_stream: Path | None, debug: bool,
-                     faults: str | None = None) -> int:
+                     faults: str | None = None, mix: str = "full") -> int:
     """``cef-connector simulate``: a simulated FMC in the foreground until interrupted.
 
     Args:
         faults: a fault specification (``simulator.scenarios``), e.g.
             ``"reset-mid-bundle=3,sessions=1"``.
+        mix: the traffic mix (``simulator.SimulatorOptions.mix``).
 
     Returns:
         0 after Ctrl-C or SIGTERM.
@@ -577,7 +677,7 @@ def simulate_command(init_dir: Path, listen: tuple[str, int], *, events: int, se
 
     counters = simulate(init_dir, f"{listen[0]}:{listen[1]}", events=events, seed=seed,
                         rate=rate, record_stream=record_stream, stop=stop, on_ready=ready,
-                        faults=fault_switches)
+                        faults=fault_switches, mix=mix)
     print(f"simulator stopped: {counters}")
     return 0
 
@@ -601,7 +701,8 @@ def demo_command(out_dir: Path, *, events: int, seed: int, debug: bool) -> int:
     prepared = init_directory(out_dir, "127.0.0.1", 8302, overwrite=True)
     stop = threading.Event()
     _install_signal_handlers(stop)
-    with SimulatorServer(out_dir, events=events, seed=seed) as sim:
+    # The full mix: every event record type the connector maps (issue 3: the demo shows them all).
+    with SimulatorServer(out_dir, events=events, seed=seed, mix="full") as sim:
         write_connector_config(prepared.config_file, prepared.connect_host, sim.port)
         settings = load_settings(prepared.config_file)
         runner = ServerRunner(settings, 0, stop=stop, max_events=events,

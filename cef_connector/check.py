@@ -815,9 +815,13 @@ def _check_mappings(settings: Settings, mappings_dir: Path | None,
     title = f"mapping set {settings.mapping_set!r}"
     if mappings_dir is not None:
         title += f" in {mappings_dir}"
+    if settings.mappings_dir is not None:
+        title += f" with overrides from {settings.mappings_dir}"
     try:
         table = load_mappings(settings.mapping_set, settings.device_version,
-                              mappings_dir=mappings_dir, templates_dir=templates_dir)
+                              mappings_dir=mappings_dir, templates_dir=templates_dir,
+                              override_dir=settings.mappings_dir,
+                              override_templates_dir=settings.templates_dir)
     except MappingError as exc:
         lines = str(exc).splitlines()
         problems = [line.strip().removeprefix("- ") for line in lines[1:] if line.strip()]

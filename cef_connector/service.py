@@ -15,7 +15,11 @@ one FMC silently unserved.
 
 Signals (installed by :meth:`Service.install_signal_handlers`, main thread only):
 SIGTERM and SIGINT stop cleanly (outputs flushed, bookmarks saved); SIGHUP reopens the
-log file (logrotate) and asks each runner to start new output files.
+log file (logrotate) and asks each runner to start new output files and to reload its
+mappings (compiled and checked first; on any problem the error is logged in full and
+the mappings in use stay).  With a ``watcher`` (``run --watch``) the monitor thread also
+polls the mapping and template files and asks every runner to reload its mappings when
+one changed (outputs untouched).
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 _POLL_SECONDS = 0.25
 #: Seconds a runner is given to finish after the stop event is set, before we give up.
 _JOIN_SECONDS = 60.0
+#: How often ``run --watch`` polls the mapping files.
+_WATCH_SECONDS = 1.0
 
 RunnerFactory = Callable[..., Any]
 
@@ -122,6 +128,8 @@ class Service:
         wall_clock: epoch seconds.
         progress: draw replay progress bars on standard error (when it is a terminal).
         status_file: override of where the status file goes (default from settings).
+        watcher: polled about once a second; when ``watcher.changed()`` lists files,
+            every runner reloads its mappings (``run --watch``).
     """
 
     def __init__(self, settings: Settings, *, stop: threading.Event | None = None,
@@ -129,7 +137,7 @@ class Service:
                  runner_factory: RunnerFactory | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], float] = time.time,
-                 progress: bool = False) -> None:
+                 progress: bool = False, watcher: Any = None) -> None:
         if runner_factory is None:
             from cef_connector.app import ServerRunner
 
@@ -141,6 +149,7 @@ class Service:
         self.clock = clock
         self.wall_clock = wall_clock
         self.progress = progress
+        self.watcher = watcher
         self.status_file = status_path(settings)
         self.servers = [f"{s.host}:{s.port}" for s in settings.servers]
         several = len(settings.servers) > 1
@@ -240,6 +249,7 @@ class Service:
     def _watch(self, threads: list[threading.Thread]) -> None:
         period = self.settings.monitor.period_seconds
         next_report = self.clock() + period
+        next_poll = self.clock() + _WATCH_SECONDS
         display = self._progress_display()
         try:
             while any(thread.is_alive() for thread in threads):
@@ -247,6 +257,10 @@ class Service:
                 if self._reopen_requested.is_set():
                     self._reopen_requested.clear()
                     self._reopen()
+                if self.watcher is not None and self.clock() >= next_poll:
+                    next_poll = self.clock() + _WATCH_SECONDS
+                    if self.watcher.changed():
+                        self.request_reload()
                 if display is not None:
                     self._draw(display)
                 if self.stop.is_set():
@@ -296,6 +310,13 @@ class Service:
         """Ask for the log file and the outputs to be reopened (safe in a signal handler)."""
         self._reopen_requested.set()
 
+    def request_reload(self) -> None:
+        """Ask every runner to reload its mappings (outputs untouched); thread-safe."""
+        for runner in self.runners:
+            ask = getattr(runner, "request_reload", None)
+            if callable(ask):
+                ask()
+
     def _reopen(self) -> None:
         count = reopen_log_files()
         for runner in self.runners:
@@ -307,7 +328,10 @@ class Service:
                  "" if len(self.runners) == 1 else "s")
 
     def install_signal_handlers(self) -> None:
-        """SIGTERM/SIGINT stop cleanly; SIGHUP reopens files.  Call from the main thread."""
+        """SIGTERM/SIGINT stop cleanly; SIGHUP reopens files and reloads the mappings.
+
+        Call from the main thread.
+        """
 
         def _stop(signum: int, _frame: object) -> None:
             log.info("received %s; flushing outputs, saving the bookmarks and stopping",

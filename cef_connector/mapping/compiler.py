@@ -15,8 +15,10 @@ record would cost a Jinja context per value, so this module:
    :data:`~cef_connector.mapping.environment.SLOT_SEPARATOR`, compiled once.
 
 It also answers the loader's static questions: which record fields and which
-``names`` keys a value uses, and whether it uses statements that are not
-allowed in a value (only ``{% if %}`` and ``{% for %}`` are).
+``names`` keys a value uses, whether it uses statements that are not allowed in
+a value (only ``{% if %}`` and ``{% for %}`` are), how long its output can be
+(:func:`printed_length_bound`) and which constant texts it can print
+(:func:`constant_outputs`, for severities).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from jinja2 import Template, meta, nodes
+from jinja2 import Template, nodes
 from jinja2.environment import Environment
 from jinja2.visitor import NodeTransformer
 
@@ -41,6 +43,8 @@ __all__ = [
     "referenced_name_keys",
     "forbidden_statements",
     "contains_slot_separator",
+    "printed_length_bound",
+    "constant_outputs",
 ]
 
 #: Statements a value template may contain.
@@ -180,6 +184,8 @@ def find_inline_macros(
     A macro qualifies when its body is a single output of text and expressions,
     and every name it uses is a parameter or an environment global (so inlining
     cannot capture a record field).  Other macros are still callable normally.
+    When a template defines a macro twice (an override template read after the
+    packaged one redefines it), the last definition counts, as in Jinja.
 
     Args:
         environment: the mapping environment (for its globals).
@@ -193,6 +199,8 @@ def find_inline_macros(
         for macro in tree.find_all(nodes.Macro):
             params = tuple(arg.name for arg in macro.args)
             body = list(macro.body)
+            # A later definition of the same name replaces an earlier one (Jinja's rule).
+            found.pop((module, macro.name), None)
             if len(body) > 1:
                 continue
             parts: tuple[nodes.Node, ...] = ()
@@ -294,12 +302,20 @@ def referenced_variables(tree: nodes.Template) -> set[str]:
     Returns:
         Record fields, ``names``, globals … read by the value.
 
-    Raises:
-        jinja2.TemplateError: the value does not compile (e.g. an unknown filter).
+    A value may only hold output, ``{% if %}`` and ``{% for %}``
+    (:func:`forbidden_statements`), so the names it reads are its ``Name`` nodes in
+    load context, less the ``for`` targets and ``loop``.  Walking the tree is much
+    cheaper than Jinja's ``meta.find_undeclared_variables``, which generates the code
+    of a copy of the template; with dozens of mapping files that was most of the
+    start-up time.
     """
-    # find_undeclared_variables runs Jinja's optimizer, which folds constants in
-    # place: analyse a copy so the tree keeps its shape.
-    return set(meta.find_undeclared_variables(_clone(tree)))  # type: ignore[arg-type]
+    loaded: set[str] = set()
+    stored: set[str] = set()
+    for name in tree.find_all(nodes.Name):
+        (loaded if name.ctx == "load" else stored).add(name.name)
+    if stored or any(True for _ in tree.find_all(nodes.For)):
+        stored.add("loop")
+    return loaded - stored
 
 
 def referenced_name_keys(tree: nodes.Node) -> set[str]:
@@ -356,3 +372,178 @@ def contains_slot_separator(trees: Iterable[nodes.Node]) -> bool:
     return any(
         SLOT_SEPARATOR in node.data for tree in trees for node in tree.find_all(nodes.TemplateData)
     )
+
+
+# --- static bounds -------------------------------------------------------------------------
+
+#: Longest output of filters whose output length does not depend on their input.
+_FILTER_BOUNDS: dict[str, int] = {
+    "ipv4": 15, "ipv6": 39, "impact_level": 1, "severity_matrix": 2, "blocked_action": 16,
+    "length": 20, "count": 20, "int": 20, "float": 24, "abs": 20,
+}  # fmt: skip
+
+#: Filters that print at most what their input prints.
+_SAME_LENGTH_FILTERS = frozenset({
+    "nonzero", "upper", "lower", "trim", "string", "capitalize", "title", MACRO_OUTPUT_FILTER,
+})  # fmt: skip
+
+#: Variables of the template context that are not record fields, and their bounds.
+_CONTEXT_BOUNDS: dict[str, int] = {"record_type": 10, "archive_timestamp": 10}
+
+_NUMERIC_OPERATORS = (nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow,
+                      nodes.Neg, nodes.Pos)
+
+
+def _printed_text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _sum(bounds: Iterable[int | None]) -> int | None:
+    total = 0
+    for bound in bounds:
+        if bound is None:
+            return None
+        total += bound
+    return total
+
+
+def _max(bounds: Iterable[int | None]) -> int | None:
+    best = 0
+    for bound in bounds:
+        if bound is None:
+            return None
+        best = max(best, bound)
+    return best
+
+
+def _const_int(node: nodes.Node | None) -> int | None:
+    if isinstance(node, nodes.Const) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def _filter_bound(node: nodes.Filter, fields: Mapping[str, int | None], protocol_bound: int) -> int | None:
+    name = node.name
+    inner = _expression_bound(node.node, fields, protocol_bound) if node.node is not None else 0
+    if name in _SAME_LENGTH_FILTERS:
+        return inner
+    if name in _FILTER_BOUNDS:
+        return _FILTER_BOUNDS[name]
+    if name in ("default", "d"):
+        fallback = _expression_bound(node.args[0], fields, protocol_bound) if node.args else 0
+        return _max([inner, fallback])
+    if name == "cef_time":
+        # seconds * 1000 + microseconds // 1000: three more digits than the seconds.
+        return None if inner is None else inner + 3
+    if name == "proto_name":
+        return max(protocol_bound, inner or 0) if inner is not None else protocol_bound
+    if name == "hex":
+        limit = _const_int(node.args[0]) if node.args else None
+        return None if limit is None else 2 * limit
+    if name == "packet_text":
+        return _const_int(node.args[0]) if node.args else None
+    if name == "truncate":
+        limit = _const_int(node.args[0]) if node.args else 255
+        return None if limit is None else limit + 3
+    return None
+
+
+def _expression_bound(node: nodes.Node, fields: Mapping[str, int | None], protocol_bound: int) -> int | None:
+    if isinstance(node, nodes.Const):
+        return len(_printed_text(node.value))
+    if isinstance(node, nodes.Name):
+        if node.name in fields:
+            return fields[node.name]
+        return _CONTEXT_BOUNDS.get(node.name)
+    if isinstance(node, nodes.Filter):
+        return _filter_bound(node, fields, protocol_bound)
+    if isinstance(node, nodes.CondExpr):
+        other = _expression_bound(node.expr2, fields, protocol_bound) if node.expr2 is not None else 0
+        return _max([_expression_bound(node.expr1, fields, protocol_bound), other])
+    if isinstance(node, nodes.Concat):
+        return _sum(_expression_bound(child, fields, protocol_bound) for child in node.nodes)
+    if isinstance(node, nodes.Add):
+        return _sum([_expression_bound(node.left, fields, protocol_bound),
+                     _expression_bound(node.right, fields, protocol_bound)])
+    if isinstance(node, (nodes.And, nodes.Or)):
+        return _max([_expression_bound(node.left, fields, protocol_bound),
+                     _expression_bound(node.right, fields, protocol_bound)])
+    if isinstance(node, (nodes.Compare, nodes.Not, nodes.Test)):
+        return 5  # True / False
+    if isinstance(node, _NUMERIC_OPERATORS):
+        return 24
+    return None  # names.x, attribute access, calls: no bound known
+
+
+def _statements_bound(body: Sequence[nodes.Node], fields: Mapping[str, int | None],
+                      protocol_bound: int) -> int | None:
+    total: int | None = 0
+    for statement in body:
+        if isinstance(statement, nodes.Output):
+            part = _sum(
+                len(child.data) if isinstance(child, nodes.TemplateData)
+                else _expression_bound(child, fields, protocol_bound)
+                for child in statement.nodes
+            )
+        elif isinstance(statement, nodes.If):
+            branches = [statement.body, *(branch.body for branch in statement.elif_), statement.else_]
+            part = _max(_statements_bound(branch, fields, protocol_bound) for branch in branches)
+        else:
+            part = None  # {% for %}: as many times as there are items
+        total = None if part is None or total is None else total + part
+    return total
+
+
+def printed_length_bound(tree: nodes.Template, fields: Mapping[str, int | None],
+                         protocol_bound: int = 20) -> int | None:
+    """Return the longest text a prepared value can print, or ``None`` when unbounded.
+
+    Args:
+        tree: a prepared value AST (:func:`prepare_value`).
+        fields: the printed-length bound of each record field (``None``: text without
+            a bound); variables not listed have no bound.
+        protocol_bound: the longest protocol keyword ``proto_name`` prints.
+
+    Returns:
+        The bound in characters, or ``None`` when the value prints a field, a name or
+        a call result whose length has no bound.
+    """
+    return _statements_bound(tree.body, fields, protocol_bound)
+
+
+def _expression_constants(node: nodes.Node) -> list[str] | None:
+    if isinstance(node, nodes.Const):
+        return [_printed_text(node.value)]
+    if isinstance(node, nodes.CondExpr):
+        first = _expression_constants(node.expr1)
+        second = _expression_constants(node.expr2) if node.expr2 is not None else [""]
+        return None if first is None or second is None else first + second
+    if isinstance(node, nodes.Filter) and node.name == MACRO_OUTPUT_FILTER and node.node is not None:
+        return _expression_constants(node.node)
+    return None
+
+
+def constant_outputs(tree: nodes.Template) -> list[str] | None:
+    """List the texts a value can print when it only chooses between constants.
+
+    ``{{ 3 if ruleAction < 4 else 7 }}`` → ``["3", "7"]``.
+
+    Args:
+        tree: a prepared value AST.
+
+    Returns:
+        The possible texts, or ``None`` when the output depends on data.
+    """
+    texts = [""]
+    for statement in tree.body:
+        if not isinstance(statement, nodes.Output):
+            return None
+        for child in statement.nodes:
+            if isinstance(child, nodes.TemplateData):
+                options: list[str] | None = [child.data]
+            else:
+                options = _expression_constants(child)
+            if options is None:
+                return None
+            texts = [text + option for text in texts for option in options]
+    return texts

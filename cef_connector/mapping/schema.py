@@ -25,6 +25,14 @@ Unknown keys, duplicate keys, wrong types, keys that are not CEF dictionary or
 declared custom keys, custom fields without a label and labels without a field
 are all reported, each with the file, YAML line and key.  Jinja-level checks
 (syntax, fields, names, test rendering) are the loader's.
+
+Override files (``handler.mappingsDirectory``) are merged onto the packaged file of
+the same name before validation (:func:`merge_mapping`, :func:`merge_defaults`;
+rules in ``mappings/README.md``, "Overriding a packaged set"): top-level keys
+replace, ``extensions`` and ``labels`` merge key by key, ``null`` removes a key,
+``drop: true`` (or ``record_types: []``) drops the packaged file and
+``replace: true`` replaces it whole.  Every key remembers the file and line it
+came from, so a problem in a merged mapping names the file the author edited.
 """
 
 from __future__ import annotations
@@ -45,8 +53,16 @@ from cef_connector.cef.dictionary import (
 
 __all__ = [
     "DefaultsSpec",
+    "Document",
     "MappingSpec",
+    "OVERRIDE_DIRECTIVES",
     "ValueSpec",
+    "defaults_spec",
+    "load_document",
+    "mapping_spec",
+    "merge_defaults",
+    "merge_mapping",
+    "override_directives",
     "parse_defaults",
     "parse_mapping",
     "suggest",
@@ -55,6 +71,13 @@ __all__ = [
 _MAPPING_KEYS = ("record_types", "signature_id", "name", "severity", "extensions", "labels", "description")
 _REQUIRED_MAPPING_KEYS = ("record_types", "signature_id", "name", "severity", "extensions")
 _DEFAULTS_KEYS = ("device_vendor", "device_product", "custom_keys", "description")
+
+#: Keys only an override file may have: ``drop: true`` drops the packaged file,
+#: ``replace: true`` replaces it whole instead of merging onto it.
+OVERRIDE_DIRECTIVES = ("drop", "replace")
+
+#: Sections of a mapping file that merge key by key.
+_MERGED_SECTIONS = ("extensions", "labels")
 
 
 def suggest(word: str, candidates: object) -> str:
@@ -72,9 +95,24 @@ def suggest(word: str, candidates: object) -> str:
 
 
 class _Lined(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers the line of each key."""
+    """A YAML mapping that remembers the line of each key (and, once merged, its file).
+
+    Attributes:
+        lines: the YAML line of each key.
+        sources: the file of each key that came from another file than the
+            document's own (merged overrides); absent keys are from ``source``.
+        source: the file the document was read from ("" for nested mappings).
+    """
 
     lines: dict[Any, int]
+    sources: dict[Any, str]
+    source: str = ""
+    #: top-level keys an override set to null: key → "file:line" of the null
+    removed: dict[Any, str] = {}
+
+
+#: A parsed YAML mapping file (see :func:`load_document`).
+Document = _Lined
 
 
 class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
@@ -85,6 +123,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _Lined:
     loader.flatten_mapping(node)
     result = _Lined()
     result.lines = {}
+    result.sources = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
@@ -111,17 +150,179 @@ def _load_yaml(text: str, source: str, problems: list[str]) -> _Lined | None:
     if not isinstance(data, _Lined):
         problems.append(f"{source}: the file must be a YAML mapping (key: value lines)")
         return None
+    data.source = source
     return data
 
 
-def _where(source: str, data: _Lined, key: str) -> str:
+def load_document(text: str, source: str, problems: list[str]) -> Document | None:
+    """Parse one mapping or defaults file as YAML (duplicate keys refused, lines kept).
+
+    Args:
+        text: the file text.
+        source: the file name used in messages.
+        problems: list that receives one line per problem.
+
+    Returns:
+        The document, or ``None`` when it is not a YAML mapping.
+    """
+    return _load_yaml(text, source, problems)
+
+
+def _origin(source: str, data: _Lined, key: Any) -> str:
+    return getattr(data, "sources", {}).get(key, source)
+
+
+def _where(source: str, data: _Lined, key: Any) -> str:
     line = data.lines.get(key)
-    return f"{source}:{line}" if line else source
+    origin = _origin(source, data, key)
+    return f"{origin}:{line}" if line else origin
+
+
+def override_directives(document: Document, problems: list[str]) -> tuple[bool, bool]:
+    """Take ``drop`` and ``replace`` out of an override file.
+
+    Args:
+        document: an override file (modified: the directives are removed).
+        problems: list that receives one line per problem.
+
+    Returns:
+        ``(drop, replace)``.
+    """
+    flags: list[bool] = []
+    for key in OVERRIDE_DIRECTIVES:
+        value = document.pop(key, False)
+        if not isinstance(value, bool):
+            problems.append(
+                f"{_where(document.source, document, key)}: {key} must be true or false, got {value!r}"
+            )
+            value = False
+        flags.append(value)
+    return flags[0], flags[1]
+
+
+def _copy(document: _Lined) -> _Lined:
+    result = _Lined(document)
+    result.lines = dict(document.lines)
+    result.sources = {key: _origin(document.source, document, key) for key in document}
+    result.source = document.source
+    return result
+
+
+def _merge_section(base: object, override: _Lined, base_source: str, override_source: str) -> _Lined:
+    """Merge one key-by-key section: override keys replace in place, new ones are appended, null removes."""
+    result = _Lined()
+    result.lines = {}
+    result.sources = {}
+    result.source = override_source
+    if isinstance(base, _Lined):
+        for key, value in base.items():
+            result[key] = value
+            result.lines[key] = base.lines.get(key, 0)
+            result.sources[key] = _origin(base_source, base, key)
+    for key, value in override.items():
+        if value is None:
+            result.pop(key, None)
+            result.lines.pop(key, None)
+            result.sources.pop(key, None)
+            continue
+        result[key] = value
+        result.lines[key] = override.lines.get(key, 0)
+        result.sources[key] = override_source
+    return result
+
+
+def merge_mapping(base: Document, override: Document, problems: list[str]) -> Document:
+    """Merge an override mapping file onto the packaged file of the same name.
+
+    Rules: a top-level key of the override replaces the packaged one (``record_types``,
+    ``signature_id``, ``name``, ``severity``, ``description``); ``extensions`` and
+    ``labels`` merge key by key (a key keeps its place when replaced; new keys go
+    after the packaged ones, in the override's order); a key set to ``null`` is
+    removed, and removing a custom field removes its label unless the override sets
+    that label too.  ``drop``/``replace`` must have been taken out with
+    :func:`override_directives` first.
+
+    Args:
+        base: the packaged file.
+        override: the override file.
+        problems: list that receives one line per problem.
+
+    Returns:
+        The merged document (validate it with :func:`mapping_spec`).
+    """
+    merged = _copy(base)
+    merged.source = override.source
+    removed: set[str] = set()
+    for key, value in override.items():
+        line = override.lines.get(key, 0)
+        if key in _MERGED_SECTIONS and value is not None:
+            if not isinstance(value, _Lined):
+                problems.append(
+                    f"{override.source}:{line}: {key} must be a mapping (key: value lines); in an "
+                    f"override it is merged key by key onto the packaged {key} (null removes a key)"
+                )
+                continue
+            if key == "extensions":
+                old = base.get(key)
+                removed = {k for k, v in value.items() if v is None and isinstance(old, dict) and k in old}
+            merged[key] = _merge_section(base.get(key), value, base.source, override.source)
+        elif value is None:
+            merged.pop(key, None)
+            merged.lines.pop(key, None)
+            merged.sources.pop(key, None)
+            merged.removed = {**merged.removed, key: f"{override.source}:{line}"}
+            continue
+        else:
+            merged[key] = value
+        merged.lines[key] = line
+        merged.sources[key] = override.source
+    labels = merged.get("labels")
+    own_labels = override.get("labels")
+    if removed and isinstance(labels, _Lined):
+        for key in sorted(removed):
+            if key in labels and not (isinstance(own_labels, dict) and key in own_labels):
+                del labels[key]
+                labels.lines.pop(key, None)
+                labels.sources.pop(key, None)
+    return merged
+
+
+def merge_defaults(base: Document, override: Document, problems: list[str]) -> Document:
+    """Merge an override ``_defaults.yaml`` onto the packaged one.
+
+    Keys replace the packaged ones, ``null`` removes a key, and ``custom_keys`` lists
+    are joined (the packaged keys stay declared).
+
+    Args:
+        base: the packaged ``_defaults.yaml``.
+        override: the override's ``_defaults.yaml``.
+        problems: list that receives one line per problem.
+
+    Returns:
+        The merged document (validate it with :func:`defaults_spec`).
+    """
+    merged = _copy(base)
+    merged.source = override.source
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+            continue
+        if key == "custom_keys" and isinstance(value, list) and isinstance(base.get(key), list):
+            value = list(base[key]) + [item for item in value if item not in base[key]]
+        merged[key] = value
+        merged.lines[key] = override.lines.get(key, 0)
+        merged.sources[key] = override.source
+    return merged
 
 
 def _check_known_keys(data: _Lined, allowed: tuple[str, ...], source: str, problems: list[str]) -> None:
     for key in data:
-        if key not in allowed:
+        if key in OVERRIDE_DIRECTIVES:
+            problems.append(
+                f"{_where(source, data, key)}: {key!r} is for override files "
+                "(handler.mappingsDirectory), not for the packaged set"
+            )
+        elif key not in allowed:
             problems.append(
                 f"{_where(source, data, key)}: unknown key {key!r}{suggest(str(key), allowed)}; "
                 f"allowed keys: {', '.join(allowed)}"
@@ -161,14 +362,28 @@ def parse_defaults(text: str, source: str, problems: list[str]) -> DefaultsSpec 
     Returns:
         The spec, or ``None`` when there were problems.
     """
-    before = len(problems)
     data = _load_yaml(text, source, problems)
     if data is None:
         return None
+    return defaults_spec(data, problems)
+
+
+def defaults_spec(data: Document, problems: list[str]) -> DefaultsSpec | None:
+    """Validate a parsed (possibly merged) ``_defaults.yaml``.
+
+    Args:
+        data: the document.
+        problems: list that receives one line per problem.
+
+    Returns:
+        The spec, or ``None`` when there were problems.
+    """
+    before = len(problems)
+    source = data.source
     _check_known_keys(data, _DEFAULTS_KEYS, source, problems)
     for key in ("device_vendor", "device_product"):
         if key not in data:
-            problems.append(f"{source}: missing required key {key!r}")
+            problems.append(_missing(data, key))
     vendor = _plain_text(
         data.get("device_vendor"), _where(source, data, "device_vendor"), "device_vendor",
         HEADER_MAX_LENGTHS["device_vendor"], problems,
@@ -206,12 +421,15 @@ class ValueSpec:
         source: the Jinja template text.
         line: its YAML line (for messages).
         label: ``(label key, label text)`` for custom fields, else ``None``.
+        origin: the file the value was written in (the override file for a value
+            an override set); ``""`` means the mapping's own file.
     """
 
     key: str
     source: str
     line: int
     label: tuple[str, str] | None = None
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -223,11 +441,18 @@ class MappingSpec:
         record_types: the record types this file maps.
         values: header values (``signature_id``, ``name``, ``severity``) then the
             extensions in file order.
+        complete: False when the file had problems and only its valid values are
+            here (``mapping_spec(partial=True)``); such a spec is checked, never used.
     """
 
     source: str
     record_types: tuple[int, ...]
     values: tuple[ValueSpec, ...]
+    complete: bool = True
+
+    def where(self, value: ValueSpec) -> str:
+        """Return ``file:line`` of one value, for messages."""
+        return f"{value.origin or self.source}:{value.line}"
 
 
 def _template_text(value: object, where: str, key: str, problems: list[str]) -> str | None:
@@ -260,6 +485,12 @@ def _extension_key_problem(key: object, custom_keys: frozenset[str]) -> str | No
     )
 
 
+def _label_where(source: str, labels: object, key: Any) -> str:
+    if isinstance(labels, _Lined):
+        return _where(source, labels, key)
+    return f"{source}:0"
+
+
 def parse_mapping(text: str, source: str, custom_keys: frozenset[str], problems: list[str]) -> MappingSpec | None:
     """Parse and validate one mapping file.
 
@@ -272,14 +503,39 @@ def parse_mapping(text: str, source: str, custom_keys: frozenset[str], problems:
     Returns:
         The spec, or ``None`` when there were problems.
     """
-    before = len(problems)
     data = _load_yaml(text, source, problems)
     if data is None:
         return None
+    return mapping_spec(data, custom_keys, problems)
+
+
+def _missing(data: _Lined, key: str) -> str:
+    where = data.removed.get(key)
+    if where is not None:
+        return f"{where}: {key}: a required key cannot be removed; give it a new value instead of null"
+    return f"{data.source}: missing required key {key!r}"
+
+
+def mapping_spec(data: Document, custom_keys: frozenset[str], problems: list[str], *,
+                 partial: bool = False) -> MappingSpec | None:
+    """Validate a parsed (possibly merged) mapping file.
+
+    Args:
+        data: the document (:func:`load_document`, :func:`merge_mapping`).
+        custom_keys: the set's declared custom keys.
+        problems: list that receives one line per problem.
+        partial: when there were problems, return the values that are valid anyway
+            (``complete=False``), so that their templates can be checked too.
+
+    Returns:
+        The spec, or ``None`` when there were problems (and ``partial`` is false).
+    """
+    before = len(problems)
+    source = data.source
     _check_known_keys(data, _MAPPING_KEYS, source, problems)
     for key in _REQUIRED_MAPPING_KEYS:
         if key not in data:
-            problems.append(f"{source}: missing required key {key!r}")
+            problems.append(_missing(data, key))
 
     record_types: list[int] = []
     raw_types = data.get("record_types")
@@ -305,7 +561,8 @@ def parse_mapping(text: str, source: str, custom_keys: frozenset[str], problems:
                 if not 0 <= data[key] <= 10:
                     problems.append(f"{where}: severity {data[key]} is outside 0–10 (CEF doc §1.2)")
             if text_value is not None:
-                values.append(ValueSpec(key, text_value, data.lines.get(key, 0)))
+                values.append(ValueSpec(key, text_value, data.lines.get(key, 0), None,
+                                        _origin(source, data, key)))
 
     labels: _Lined | dict[str, Any] = {}
     if "labels" in data:
@@ -321,7 +578,7 @@ def parse_mapping(text: str, source: str, custom_keys: frozenset[str], problems:
         extensions = None
     if isinstance(extensions, _Lined):
         for key, raw in extensions.items():
-            where = f"{source}:{extensions.lines.get(key, 0)}"
+            where = _where(source, extensions, key)
             problem = _extension_key_problem(key, custom_keys)
             if problem is not None:
                 problems.append(f"{where}: extensions.{key}: {problem}")
@@ -338,15 +595,16 @@ def parse_mapping(text: str, source: str, custom_keys: frozenset[str], problems:
                 else:
                     label_info = PRODUCER_KEYS[info.label]
                     label_text = _plain_text(
-                        labels[key], f"{source}:{getattr(labels, 'lines', {}).get(key, 0)}",
+                        labels[key], _label_where(source, labels, key),
                         f"labels.{key}", label_info.max_length or 1023, problems,
                     )
                     if label_text is not None:
                         label = (info.label, label_text)
             if text_value is not None:
-                values.append(ValueSpec(key, text_value, extensions.lines.get(key, 0), label))
+                values.append(ValueSpec(key, text_value, extensions.lines.get(key, 0), label,
+                                        _origin(source, extensions, key)))
     for key in labels:
-        where = f"{source}:{getattr(labels, 'lines', {}).get(key, 0)}"
+        where = _label_where(source, labels, key)
         info = PRODUCER_KEYS.get(key) if isinstance(key, str) else None
         if info is None or info.label is None:
             if isinstance(key, str) and key in LABEL_KEYS:
@@ -359,5 +617,5 @@ def parse_mapping(text: str, source: str, custom_keys: frozenset[str], problems:
         elif not isinstance(extensions, _Lined) or key not in extensions:
             problems.append(f"{where}: labels.{key}: there is no extensions.{key} to describe; remove the label")
     if len(problems) > before:
-        return None
+        return MappingSpec(source, tuple(record_types), tuple(values), complete=False) if partial else None
     return MappingSpec(source, tuple(record_types), tuple(values))

@@ -94,7 +94,7 @@ def test_unknown_filter_is_rejected_with_suggestion(mapping_set: MakeSet) -> Non
     [
         (("severity:", "severty:"), "unknown key 'severty' (did you mean 'severity'?)"),
         (("record_types: [71]", "record_types: 71"), "record_types must be a non-empty list"),
-        (("record_types: [71]", "record_types: [125]"), "record type 125 has no sample record"),
+        (("record_types: [71]", "record_types: [9999]"), "record type 9999 has no sample record"),
         (('  dpt: "{{ responderPort }}"', "  dpt:"), "extensions.dpt must be a Jinja template"),
         (('  dpt: "{{ responderPort }}"', '  eventId: "{{ responderPort }}"'), "reserved for the ArcSight consumer"),
         (('  dpt: "{{ responderPort }}"', '  cs1Label: "x"'), "'cs1Label' is a label; put the label text under labels"),
