@@ -837,8 +837,19 @@ def _check_mappings(settings: Settings, mappings_dir: Path | None,
         return
     types = sorted(table.record_types)
     results.append(_result(
-        "mappings", Status.PASS, title,
-        f"{len(types)} record types compile ({', '.join(str(t) for t in types)})"))
+        "mappings", Status.PASS, title, _mapped_summary(types)))
+
+
+def _mapped_summary(types: list[int]) -> str:
+    """Say which event record types a mapping set covers: all of them, or which are not."""
+    from cef_connector.estreamer import METADATA_RECORD_TYPES, SUPPORTED_RECORD_TYPES
+
+    events = sorted(SUPPORTED_RECORD_TYPES - METADATA_RECORD_TYPES)
+    missing = [t for t in events if t not in types]
+    if not missing:
+        return f"{len(types)} record types compile (every event record type this version decodes)"
+    return (f"{len(types)} record types compile; {len(missing)} event record types have no "
+            f"mapping and are counted as unmapped ({', '.join(str(t) for t in missing)})")
 
 
 def _check_outputs(settings: Settings, network: bool, results: list[StepResult]) -> None:
