@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from jinja2 import Template, nodes
 from jinja2.environment import Environment
@@ -107,11 +108,23 @@ class InlineMacro:
         return nodes.Concat(pieces, lineno=call.lineno)
 
 
-def _clone(node: nodes.Node) -> nodes.Node:
-    """Deep-copy an AST without copying the environment the nodes point to."""
-    environment = getattr(node, "environment", None)
-    memo = {id(environment): environment} if environment is not None else {}
-    return copy.deepcopy(node, memo)
+def _clone(node: Any) -> Any:
+    """Copy an AST: every node and list of nodes is new, every other value is shared.
+
+    Only the tree structure is copied (``Node.fields``); attributes such as the
+    environment, and constants that hold objects (e.g. an already expanded macro's
+    compiled template), are shared, which ``copy.deepcopy`` cannot do for them.
+    """
+    if isinstance(node, nodes.Node):
+        new = copy.copy(node)
+        for name in node.fields:
+            setattr(new, name, _clone(getattr(node, name, None)))
+        return new
+    if isinstance(node, list):
+        return [_clone(item) for item in node]
+    if isinstance(node, tuple):
+        return tuple(_clone(item) for item in node)
+    return node
 
 
 class _Substitute(NodeTransformer):

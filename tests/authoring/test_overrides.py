@@ -53,6 +53,12 @@ def test_new_constant_key_is_appended_after_the_packaged_keys(overrides: WriteFi
     assert table.compiled(71).source == f"{directory}/connection_statistics.yaml"  # type: ignore[union-attr]
 
 
+def test_macro_call_nested_in_a_macro_call_is_expanded(overrides: WriteFiles, packaged: MappingTable) -> None:
+    directory = overrides({"packet.yaml": 'extensions:\n  dvchost: "{{ macros.name_only(macros.name_only(names.device)) }}"\n'})
+    table = load_mappings("default", VERSION, override_dir=directory)
+    assert dict(_extensions(table, 2))["dvchost"] == dict(_extensions(packaged, 2))["dvchost"]
+
+
 def test_replaced_key_keeps_its_place_and_other_keys_are_untouched(overrides: WriteFiles, packaged: MappingTable) -> None:
     directory = overrides({"connection_statistics.yaml": 'extensions:\n  act: "{{ ruleAction }}"\n'})
     table = load_mappings("default", VERSION, override_dir=directory)
