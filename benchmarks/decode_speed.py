@@ -1,79 +1,156 @@
-"""Rough decode/encode throughput of the protocol core (not a test; run it by hand).
+"""Decode-only throughput of the protocol core (figures to read, not a test).
 
-    python benchmarks/decode_speed.py
+    python benchmarks/decode_speed.py [--events N] [--runs R] [--seed S] [--mix classic|full]
+        [--clock wall|cpu] [--json FILE]
 
-Prints records per second for decode_record on records 71 (block 163, IPv6 header, four
-strings) and 400 (block 60), for the encoder, and for the whole Connection path (a 1000-
-record bundle of record 71 from bytes to Record events).  Best of several runs, one core.
+Generates records with the simulator's seeded generator (metadata first, then connection,
+intrusion and packet events; 16-byte record headers; bundles of 100) and measures, each
+as records per second, the median of R runs with min and max:
+
+  decode_record 71     ``decode_record`` on the data of every record 71 of the stream
+  decode_record 400    the same for every record 400
+  Connection 71        bytes -> Record events through ``Connection`` (framing, bundle
+                       spans, record headers, decoding) for a stream of only record 71
+  Connection 400       the same for a stream of only record 400
+  Connection stream    the whole stream: metadata + events (71, 400, 2; every record
+                       type with ``--mix full``), every record counted
+  framing only         ``Framer.next_frame`` over the whole stream, per record
+
+These are figures to read, not tests: the machines are shared and noisy.  ``--clock cpu``
+divides by the process's CPU time instead of the elapsed time, which is steadier when
+other processes compete for the cores.  To compare two versions of the decoder, run the
+script once with each on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
-import timeit
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cef_connector.estreamer import (
     NEED_DATA,
+    BundleEnd,
     Connection,
+    Framer,
+    Record,
     decode_record,
     encode_bundle,
-    encode_record,
-    encode_record_data,
 )
+from cef_connector.simulator import MIXES, TrafficGenerator
 
-CONNECTION_71: dict[str, Any] = {
-    "deviceId": 3,
-    "hasIpv6": 1,
-    "ipv6Address": "10.0.0.5",
-    "eventSecond": 1591210900,
-    "eventType": 1003,
-    "eventSubtype": 1,
-    "blockType": 163,
-    "ingressZone": "00112233-4455-6677-8899-aabbccddeeff",
-    "egressZone": "00112233-4455-6677-8899-aabbccddee00",
-    "initiatorIpAddress": "192.0.2.10",
-    "responderIpAddress": "2001:db8::1",
-    "policyRevision": "11111111-2222-3333-4444-555555555555",
-    "ruleId": 7,
-    "initiatorPort": 51234,
-    "responderPort": 443,
-    "protocol": 6,
-    "clientUrl": "http://example.com/x",
-    "userAgent": "Mozilla/5.0",
-    "sslServerName": "example.com",
-    "netbiosName": "HOST1",
-    "initiatorTransmittedBytes": 12345,
-}
-INTRUSION_400: dict[str, Any] = {
-    "deviceId": 1,
-    "eventId": 42,
-    "sourceIpAddress": "192.0.2.10",
-    "destinationIpAddress": "198.51.100.20",
-    "intrusionPolicyUuid": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
-}
+FLAGS = 0x48900061
+BUNDLE_RECORDS = 100
 
 
-def per_second(function: Any, number: int) -> float:
-    return number / min(timeit.repeat(function, number=number, repeat=7))
+def bundles(records: Sequence[bytes]) -> bytes:
+    """Frame encoded records (header + data) as MessageBundles of ``BUNDLE_RECORDS``."""
+    return b"".join(
+        encode_bundle(1, number + 1, records[start : start + BUNDLE_RECORDS])
+        for number, start in enumerate(range(0, len(records), BUNDLE_RECORDS))
+    )
 
 
-def main() -> None:
-    data71 = encode_record_data(71, CONNECTION_71)
-    data400 = encode_record_data(400, INTRUSION_400)
-    print(f"decode record 71 : {per_second(lambda: decode_record(71, data71), 5000):10,.0f}/s")
-    print(f"decode record 400: {per_second(lambda: decode_record(400, data400), 5000):10,.0f}/s")
-    print(f"encode record 71 : {per_second(lambda: encode_record_data(71, CONNECTION_71), 3000):10,.0f}/s")
-    print(f"encode record 400: {per_second(lambda: encode_record_data(400, INTRUSION_400), 3000):10,.0f}/s")
-    bundle = encode_bundle(1, 1, [encode_record(71, CONNECTION_71, 1591210934)] * 1000)
+def connection_records(stream: bytes) -> int:
+    """Drain a Connection over ``stream``; return the number of Record events."""
+    connection = Connection(0, FLAGS)
+    connection.initiate()
+    connection.receive_data(stream)
+    count = 0
+    while (event := connection.next_event()) is not NEED_DATA:
+        if type(event) is Record:
+            count += 1
+        elif type(event) is BundleEnd:
+            connection.acknowledge()
+        else:
+            raise AssertionError(f"unexpected event {event!r}")
+    return count
 
-    def connection_path() -> None:
-        connection = Connection(0, 0)
-        connection.initiate()
-        connection.receive_data(bundle)
-        while connection.next_event() is not NEED_DATA:
-            pass
 
-    print(f"Connection, 71   : {per_second(connection_path, 3) * 1000:10,.0f}/s")
+def framing_records(stream: bytes, records: int) -> int:
+    """Split ``stream`` (``records`` records in bundles) into frames; return ``records``."""
+    framer = Framer()
+    framer.receive_data(stream)
+    frames = 0
+    while framer.next_frame() is not None:
+        frames += 1
+    assert frames == -(-records // BUNDLE_RECORDS)
+    return records
+
+
+def decode_all(record_type: int, datas: Sequence[bytes]) -> int:
+    """``decode_record`` every item of ``datas``; return how many."""
+    for data in datas:
+        decode_record(record_type, data)
+    return len(datas)
+
+
+def measure(runs: int, function: Callable[[], int], clock: Callable[[], float]) -> dict[str, float]:
+    """Median, min and max records/s of ``runs`` calls of ``function``, timed by ``clock``."""
+    rates = []
+    for _ in range(runs):
+        started = clock()
+        count = function()
+        rates.append(count / (clock() - started))
+    return {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build the stream, measure every stage, print a table (and write JSON if asked)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=20_000, help="event records (default 20000)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--mix", choices=MIXES, default="classic",
+                        help="the simulator's traffic mix (default classic: 71, 400, 2)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="elapsed time (default) or the process's CPU time")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+
+    generator = TrafficGenerator(args.seed, start_time=1_700_000_000, mix=args.mix)
+    metadata = [r.encode(True) for r in generator.metadata_records()]
+    events = generator.events(args.events)
+    encoded = [(r.record_type, r.encode(True)) for r in events]
+    by_type: dict[int, list[bytes]] = {}
+    for record_type, data in encoded:
+        by_type.setdefault(record_type, []).append(data)
+    stream = bundles(metadata + [data for _type, data in encoded])
+    data71 = [data[16:] for data in by_type.get(71, [])]
+    data400 = [data[16:] for data in by_type.get(400, [])]
+
+    stages: list[tuple[str, Callable[[], int]]] = [
+        ("decode_record 71", lambda: decode_all(71, data71)),
+        ("decode_record 400", lambda: decode_all(400, data400)),
+        ("Connection 71", lambda s=bundles(by_type.get(71, [])): connection_records(s)),
+        ("Connection 400", lambda s=bundles(by_type.get(400, [])): connection_records(s)),
+        ("Connection stream", lambda: connection_records(stream)),
+        ("framing only", lambda: framing_records(stream, len(metadata) + len(events))),
+    ]
+    counts = {str(t): len(v) for t, v in sorted(by_type.items())}
+    print(
+        f"stream: {len(stream):,} bytes, {len(metadata)} metadata + {len(events):,} event "
+        f"records {counts if len(counts) < 6 else f'of {len(counts)} types'} (mix {args.mix}, "
+        f"seed {args.seed}), median of {args.runs} runs, {args.clock} clock"
+    )
+    results: dict[str, Any] = {
+        "events": len(events), "runs": args.runs, "seed": args.seed, "clock": args.clock,
+        "mix": args.mix,
+    }
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    for label, function in stages:
+        figure = measure(args.runs, function, clock)
+        results[label] = figure
+        print(
+            f"{label:<18} {figure['median']:>11,.0f} records/s "
+            f"(min {figure['min']:,.0f}, max {figure['max']:,.0f})"
+        )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
 
 
 if __name__ == "__main__":

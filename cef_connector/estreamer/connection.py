@@ -157,7 +157,8 @@ class Connection:
                 Any other exception type is a bug in this module.
             LocalProtocolError: Called in state ERROR.
         """
-        self._check_usable("next_event()")
+        if self._error is not None:  # _check_usable() inlined: this runs once per record
+            self._check_usable("next_event()")
         pending = self._pending
         if pending is not None:
             event = next(pending, None)
@@ -339,20 +340,24 @@ class Connection:
         connection_id: int,
         sequence_number: int,
     ) -> Iterator[Event]:
-        view = memoryview(frame.body)
+        # Records are decoded in place from the message body (a bytes object): offsets,
+        # not slices, so no record's bytes are copied unless it is passed on undecoded.
+        body = frame.body
         offset = frame.offset
         depth = self._limits.max_block_depth
         decoders = DECODERS
+        unpack_pair = _PAIR.unpack_from
         for index, (start, length) in enumerate(spans):
             # §4.1: the record header is 8 or 16 bytes, decided by length for each record.
-            record_type, record_length = _PAIR.unpack_from(view, start)
+            record_type, record_length = unpack_pair(body, start)
             record_type &= RECORD_TYPE_MASK
+            stop = start + length
             if length == record_length + 8:
                 archive = None
-                data = view[start + 8 : start + length]
+                data_start = start + 8
             elif length == record_length + 16:
-                archive = _PAIR.unpack_from(view, start + 8)[0]
-                data = view[start + 16 : start + length]
+                archive = unpack_pair(body, start + 8)[0]
+                data_start = start + 16
             else:
                 yield RecordDecodeFailed(
                     record_type=record_type,
@@ -365,29 +370,14 @@ class Connection:
                 )
                 continue
             decoder = decoders.get(record_type)
-            event: Event
-            if decoder is None:
-                event = UnknownRecord(
-                    record_type=record_type,
-                    archive_timestamp=archive,
-                    data=bytes(data),
-                    offset=offset,
-                )
-            else:
+            version: int | None = None
+            if decoder is not None:
                 try:
-                    event = decoder.decode_view(data, archive, offset, depth)
+                    record = decoder.decode_at(body, data_start, stop, archive, offset, depth)
                 except UnsupportedRecordVersion as error:
-                    # A known record in a block version we have no layout for: passed on
-                    # undecoded, like an unknown record type (never silently dropped).
-                    event = UnknownRecord(
-                        record_type=record_type,
-                        archive_timestamp=archive,
-                        data=bytes(data),
-                        offset=offset,
-                        version=error.block_type,
-                    )
+                    version = error.block_type
                 except RemoteProtocolError as error:
-                    event = RecordDecodeFailed(
+                    yield RecordDecodeFailed(
                         record_type=record_type,
                         offset=offset,
                         reason=(
@@ -395,7 +385,19 @@ class Connection:
                             f"{offset + MESSAGE_HEADER_SIZE + start}]"
                         ),
                     )
-            yield event
+                    continue
+                else:
+                    yield record
+                    continue
+            # No layout for the record type, or none for its version (block type): passed
+            # on undecoded, with its raw record data (never silently dropped).
+            yield UnknownRecord(
+                record_type=record_type,
+                archive_timestamp=archive,
+                data=body[data_start:stop],
+                offset=offset,
+                version=version,
+            )
         self._unacknowledged += 1
         yield BundleEnd(
             connection_id=connection_id,

@@ -1,14 +1,28 @@
 """Record decoding: the ``Record`` type and the decoders compiled from ``layouts.py`` (§4, §5, §6).
 
-Each field sequence of a layout (a record's or a block's fields) is compiled once, at
-import, into one generated Python function of straight-line code: consecutive fixed-size
-fields become one precompiled ``struct.Struct`` read with ``unpack_from`` on a
-``memoryview`` (no copies) into locals; addresses, UUIDs and byte arrays are converted to
-text; string/BLOB blocks and length-prefixed fields are read inline; nested blocks and
-lists call compiled helpers.  Every read is checked against the end of its container
-first, so a short record raises ``RemoteProtocolError`` naming the record type, the field
-and the offset; ``struct.error`` and ``IndexError`` cannot escape.  The generated source of
-each decoder is kept in its ``__doc__`` for debugging.
+Each record layout (and each nested block layout) is compiled once, at import, into one
+generated Python function of straight-line code that decodes in place from the buffer the
+record arrived in (``Connection`` passes the message body and the record's offsets; no
+record's bytes are copied):
+
+* consecutive fixed-size fields are read by one precompiled ``struct.Struct`` with
+  ``unpack_from`` at an offset into locals; when a string or BLOB block follows, its
+  8-byte header is read by the same call;
+* string/BLOB blocks and length-prefixed fields are sliced out of the buffer inline;
+* IPv4/IPv6 addresses and UUIDs go through bounded caches keyed by their raw bytes
+  (hosts, zones, interfaces and policies repeat); a run of adjacent UUIDs is looked up
+  as one key; MACs and byte arrays use ``bytes.hex``;
+* the result dict is made by copying a prototype holding the keys in decoded order and
+  storing each value (no rehashing as it grows); an inline block (§4.4 flattening)
+  branches on its block type, and a conditional field picks the prototype with or
+  without its key;
+* nested and list blocks call compiled helpers.
+
+Every read is checked against the end of its container first, so a short record raises
+``RemoteProtocolError`` naming the record type, the field and the offset;
+``struct.error`` and ``IndexError`` cannot escape.  The generated source of each decoder
+is kept in its ``__doc__`` for debugging.  ``reference.py`` decodes the same tables the
+slow, obvious way; the tests check that both always agree.
 
 Decoder rules (§4.3): a layout that ends before the record data does is fine (the rest is
 ignored, for forward compatibility); a layout that would read past it is an error; a
@@ -112,23 +126,23 @@ class UnsupportedRecordVersion(RemoteProtocolError):
         )
 
 
-# Record is frozen; its generated __init__ goes through object.__setattr__ per field, which
-# doubles the cost of creating one.  decode_record builds instances through the slot
-# descriptors instead: the same object, made in half the time (checked by a test).
-_new_object = object.__new__
+class _RecordDraft:
+    """Internal: an unfrozen twin of ``Record`` (same slots, so the same memory layout).
+
+    ``Record`` is frozen: its generated ``__init__`` goes through ``object.__setattr__``
+    per field, which makes creating one cost as much as decoding a small record.  The
+    decoders fill a draft with plain slot stores and then turn it into a ``Record`` by
+    assigning ``__class__`` (allowed between classes of identical layout): the same
+    object as ``Record(...)`` builds, in about half the time (checked by a test).
+    """
+
+    __slots__ = ("record_type", "archive_timestamp", "fields", "offset", "is_metadata")
 
 
-def _slot_setter(name: str) -> Callable[[Record, Any], None]:
-    descriptor: Any = Record.__dict__[name]
-    setter: Callable[[Record, Any], None] = descriptor.__set__
-    return setter
+if _RecordDraft.__slots__ != Record.__slots__:  # pragma: no cover - guards an edit of Record
+    raise LocalProtocolError("records._RecordDraft must list exactly the slots of Record")
 
-
-_set_record_type = _slot_setter("record_type")
-_set_archive_timestamp = _slot_setter("archive_timestamp")
-_set_fields = _slot_setter("fields")
-_set_offset = _slot_setter("offset")
-_set_is_metadata = _slot_setter("is_metadata")
+_new_draft = object.__new__
 
 
 def _make_record(
@@ -138,24 +152,32 @@ def _make_record(
     offset: int,
     is_metadata: bool,
 ) -> Record:
-    record: Record = _new_object(Record)
-    _set_record_type(record, record_type)
-    _set_archive_timestamp(record, archive_timestamp)
-    _set_fields(record, fields)
-    _set_offset(record, offset)
-    _set_is_metadata(record, is_metadata)
-    return record
+    record: Any = _new_draft(_RecordDraft)
+    record.record_type = record_type
+    record.archive_timestamp = archive_timestamp
+    record.fields = fields
+    record.offset = offset
+    record.is_metadata = is_metadata
+    record.__class__ = Record
+    made: Record = record
+    return made
 
 
 # --- value conversions -------------------------------------------------------------------
 
 _MAPPED_PREFIX = bytes(10) + b"\xff\xff"
 _ZERO16 = bytes(16)
-# Addresses and UUIDs repeat heavily in a stream (zones, interfaces, policies, hosts), so
-# their text forms are memoised; the caches are bounded and simply emptied when full.
-_CACHE_LIMIT = 65536
+# Addresses and UUIDs repeat heavily in a stream (zones, interfaces, policies, rules,
+# hosts), so their text forms are memoised, keyed by the raw wire bytes.  Each cache is
+# bounded: when it holds _CACHE_LIMIT entries it is emptied and refills with what is in
+# use (about 180 bytes an entry, so at most ~6 MB a cache).
+_CACHE_LIMIT = 32768
+_IPV4_CACHE: dict[bytes, str] = {}
 _IPV6_CACHE: dict[bytes, str] = {}
 _UUID_CACHE: dict[bytes, str] = {}
+# Runs of adjacent UUIDs (ingress/egress zone and interface …) keyed by all their bytes.
+_GROUP_CACHE_LIMIT = 8192
+_UUIDS_CACHE: dict[bytes, tuple[str, ...]] = {}
 
 
 def ipv6_text(raw: bytes) -> str:
@@ -170,14 +192,14 @@ def ipv6_text(raw: bytes) -> str:
     text = _IPV6_CACHE.get(raw)
     if text is None:
         if raw[:12] == _MAPPED_PREFIX:
-            text = f"{raw[12]}.{raw[13]}.{raw[14]}.{raw[15]}"
+            text = "%d.%d.%d.%d" % (raw[12], raw[13], raw[14], raw[15])
         elif raw == _ZERO16:
             text = "::"
         else:
             text = ipaddress.IPv6Address(raw).compressed
         if len(_IPV6_CACHE) >= _CACHE_LIMIT:
             _IPV6_CACHE.clear()
-        _IPV6_CACHE[raw] = text
+        _IPV6_CACHE[bytes(raw)] = text
     return text
 
 
@@ -196,17 +218,32 @@ def uuid_text(raw: bytes) -> str:
         text = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
         if len(_UUID_CACHE) >= _CACHE_LIMIT:
             _UUID_CACHE.clear()
-        _UUID_CACHE[raw] = text
+        _UUID_CACHE[bytes(raw)] = text
     return text
 
 
+def _uuids_text(raw: bytes) -> tuple[str, ...]:
+    """Render adjacent UUIDs (16 bytes each) at once; memoised as a group."""
+    texts = tuple(uuid_text(raw[i : i + 16]) for i in range(0, len(raw), 16))
+    if len(_UUIDS_CACHE) >= _GROUP_CACHE_LIMIT:
+        _UUIDS_CACHE.clear()
+    _UUIDS_CACHE[bytes(raw)] = texts
+    return texts
+
+
 def _ipv4_text(raw: bytes) -> str:
-    return f"{raw[0]}.{raw[1]}.{raw[2]}.{raw[3]}"
+    text = _IPV4_CACHE.get(raw)
+    if text is None:
+        text = "%d.%d.%d.%d" % tuple(raw)
+        if len(_IPV4_CACHE) >= _CACHE_LIMIT:
+            _IPV4_CACHE.clear()
+        _IPV4_CACHE[bytes(raw)] = text
+    return text
 
 
-def _text(view: memoryview) -> str:
+def _text(data: bytes) -> str:
     # UTF-8 with invalid bytes replaced; NULs removed (eNcore strips them, §4.5).
-    text = str(view, "utf-8", "replace")
+    text = str(data, "utf-8", "replace")
     if "\x00" in text:
         text = text.replace("\x00", "")
     return text
@@ -247,6 +284,7 @@ class _Problem(Exception):
 
     ``decode_record`` turns it into a ``RemoteProtocolError`` with the record type and
     stream offset; nested blocks prepend their field name to ``path`` on the way out.
+    ``pos`` is an offset in the buffer being decoded (see ``_CompiledRecord.decode_at``).
     """
 
     def __init__(self, field: str, pos: int, reason: str) -> None:
@@ -266,8 +304,14 @@ class _UnknownVersion(Exception):
         self.expected = expected
 
 
-# A compiled field sequence: (view, pos, end, out, depth) -> position after the fields.
-_Step = Callable[[memoryview, int, int, dict[str, Any], int], int]
+# A compiled field sequence of a nested block: (buf, pos, end, depth, blockType) -> fields.
+_Body = Callable[[bytes, int, int, int, int], dict[str, Any]]
+# A compiled nested or list block field: (buf, pos, end, depth) -> (value, end of the field).
+_Step = Callable[[bytes, int, int, int], tuple[Any, int]]
+# A compiled record layout: (buf, start, end, depth) -> fields.
+_RecordDecoder = Callable[[bytes, int, int, int], dict[str, Any]]
+
+_TOO_DEEP = "blocks are nested deeper than Limits.max_block_depth"
 
 
 def _short(pos: int, need: int, end: int) -> str:
@@ -290,15 +334,8 @@ def _var_problem(name: str, length_field: str, length: int, pos: int, end: int) 
     return _Problem(name, pos, f"{length_field} {length} " + _short(pos, length, end))
 
 
-def _block_extent(view: memoryview, pos: int, end: int, name: str) -> tuple[int, int]:
-    """Read a block header at ``pos``; return (blockType, end of block)."""
-    if pos + BLOCK_HEADER_SIZE > end:
-        raise _header_problem(name, pos, end)
-    block_type, length = _BLOCK_HEADER.unpack_from(view, pos)
-    stop = pos + length
-    if length < BLOCK_HEADER_SIZE or stop > end:
-        raise _length_problem(name, pos, length, end)
-    return block_type, stop
+def _type_problem(name: str, pos: int, block_type: int, allowed: str) -> _Problem:
+    return _Problem(name, pos, f"block type {block_type} is not one of the expected types ({allowed})")
 
 
 def _locator(specs: Sequence[FieldSpec]) -> Callable[[int, int], _Problem]:
@@ -315,79 +352,58 @@ def _locator(specs: Sequence[FieldSpec]) -> Callable[[int, int], _Problem]:
     return locate
 
 
+def _allowed(layouts: Sequence[BlockLayout]) -> str:
+    return ", ".join(str(layout.block_type) for layout in layouts if layout.block_type is not None) or "any"
+
+
 class _BlockChoice:
-    """The compiled layouts allowed at one place, chosen by the block type on the wire.
+    """The compiled layouts allowed for a nested block, chosen by the block type on the wire."""
 
-    ``is_version`` marks the record-level block, whose type is the record's version: an
-    unknown type there raises ``_UnknownVersion`` instead of ``_Problem``.
-    """
+    __slots__ = ("by_type", "any_layout", "allowed")
 
-    __slots__ = ("by_type", "any_layout", "allowed", "is_version")
-
-    def __init__(self, layouts: Sequence[BlockLayout], owner: str, is_version: bool = False) -> None:
-        self.by_type: dict[int, _Step] = {}
-        self.any_layout: _Step | None = None
-        self.is_version = is_version
+    def __init__(self, layouts: Sequence[BlockLayout], owner: str) -> None:
+        self.by_type: dict[int, _Body] = {}
+        self.any_layout: _Body | None = None
         for layout in layouts:
-            decode = _compile_fields(layout.fields, f"{owner} / {layout.title}")
+            decode = _compile_body(layout.fields, f"{owner} / {layout.title}")
             if layout.block_type is None:
                 self.any_layout = decode
             else:
                 self.by_type[int(layout.block_type)] = decode
-        self.allowed = ", ".join(str(t) for t in self.by_type) or "any"
+        self.allowed = _allowed(layouts)
 
-    def decode_into(
-        self, view: memoryview, pos: int, end: int, out: dict[str, Any], depth: int, name: str
-    ) -> int:
-        """Decode the block at ``pos`` into ``out`` (with ``blockType``); return its end."""
+    def decode(self, buf: bytes, pos: int, end: int, depth: int, name: str) -> tuple[dict[str, Any], int]:
+        """Decode the block at ``pos``; return its fields (``blockType`` first) and its end."""
         if depth <= 0:
-            raise _Problem(name, pos, "blocks are nested deeper than Limits.max_block_depth")
+            raise _Problem(name, pos, _TOO_DEEP)
         if pos + BLOCK_HEADER_SIZE > end:
             raise _header_problem(name, pos, end)
         block_type: int
         length: int
-        block_type, length = _BLOCK_HEADER.unpack_from(view, pos)
+        block_type, length = _BLOCK_HEADER.unpack_from(buf, pos)
         decode = self.by_type.get(block_type, self.any_layout)
         if decode is None:
             # The type is judged before the length: with no layout for this type there is
             # nothing to check the rest of the block against.
-            if self.is_version:
-                raise _UnknownVersion(block_type, pos, tuple(self.by_type))
-            raise _Problem(
-                name, pos, f"block type {block_type} is not one of the expected types ({self.allowed})"
-            )
+            raise _type_problem(name, pos, block_type, self.allowed)
         stop = pos + length
         if length < BLOCK_HEADER_SIZE or stop > end:
             raise _length_problem(name, pos, length, end)
-        out["blockType"] = block_type
-        decode(view, pos + BLOCK_HEADER_SIZE, stop, out, depth - 1)
         # Fields the layout does not know (a longer, newer block) are skipped (§4.3).
-        return stop
+        return decode(buf, pos + BLOCK_HEADER_SIZE, stop, depth - 1, block_type), stop
 
 
 def _block_step(spec: FieldSpec, owner: str) -> _Step:
     choice = _BlockChoice(spec.blocks, owner)
     name = spec.name
 
-    def step(view: memoryview, pos: int, end: int, out: dict[str, Any], depth: int) -> int:
-        nested: dict[str, Any] = {}
+    def step(buf: bytes, pos: int, end: int, depth: int) -> tuple[Any, int]:
         try:
-            stop = choice.decode_into(view, pos, end, nested, depth, name)
+            return choice.decode(buf, pos, end, depth, name)
         except _Problem as problem:
             if problem.path[0] != name:
                 problem.path.insert(0, name)
             raise
-        out[name] = nested
-        return stop
-
-    return step
-
-
-def _inline_step(spec: FieldSpec, owner: str, is_version: bool) -> _Step:
-    choice = _BlockChoice(spec.blocks, owner, is_version)
-
-    def step(view: memoryview, pos: int, end: int, out: dict[str, Any], depth: int) -> int:
-        return choice.decode_into(view, pos, end, out, depth, "blockLength")
 
     return step
 
@@ -396,27 +412,29 @@ def _list_step(spec: FieldSpec, owner: str) -> _Step:
     choice = _BlockChoice(spec.blocks, owner)
     name = spec.name
 
-    def step(view: memoryview, pos: int, end: int, out: dict[str, Any], depth: int) -> int:
+    def step(buf: bytes, pos: int, end: int, depth: int) -> tuple[Any, int]:
         if pos == end:  # §4.3: a variable field starting exactly at the end is empty
-            out[name] = []
-            return pos
+            return [], pos
         if depth <= 0:
-            raise _Problem(name, pos, "blocks are nested deeper than Limits.max_block_depth")
-        _type, stop = _block_extent(view, pos, end, name)
+            raise _Problem(name, pos, _TOO_DEEP)
+        if pos + BLOCK_HEADER_SIZE > end:
+            raise _header_problem(name, pos, end)
+        _type, length = _BLOCK_HEADER.unpack_from(buf, pos)
+        stop = pos + length
+        if length < BLOCK_HEADER_SIZE or stop > end:
+            raise _length_problem(name, pos, length, end)
         items: list[dict[str, Any]] = []
         cursor = pos + BLOCK_HEADER_SIZE
         while cursor < stop:
-            item: dict[str, Any] = {}
             label = f"{name}[{len(items)}]"
             try:
-                cursor = choice.decode_into(view, cursor, stop, item, depth - 1, label)
+                item, cursor = choice.decode(buf, cursor, stop, depth - 1, label)
             except _Problem as problem:
                 if problem.path[0] != label:
                     problem.path.insert(0, label)
                 raise
             items.append(item)
-        out[name] = items
-        return stop
+        return items, stop
 
     return step
 
@@ -448,194 +466,435 @@ def _validate(fields: Sequence[FieldSpec], where: str) -> None:
             seen[spec.name] = spec
 
 
-def _value_expression(wire: Wire, var: str) -> str:
-    """Python expression turning the unpacked value ``var`` into its decoded form."""
-    if wire is Wire.BYTES:
-        return f"{var}.hex()"
-    if wire is Wire.MAC:
-        return f"{var}.hex(':')"
-    if wire is Wire.IPV4:
-        return f"_ipv4({var})"
-    # Addresses and UUIDs: inline cache hit, else the converter (which never returns "").
-    if wire is Wire.IPV6:
-        return f"_ipv6_cache({var}) or _ipv6({var})"
-    if wire is Wire.UUID:
-        return f"_uuid_cache({var}) or _uuid({var})"
-    return var
+# How a fixed-size value becomes its decoded form, from the unpacked local ({0}): an
+# expression, or for addresses and UUIDs a cache (whose miss path converts and fills it).
+_CONVERSIONS: Mapping[Wire, str] = {Wire.BYTES: "{0}.hex()", Wire.MAC: "{0}.hex(':')"}
+_CACHED: Mapping[Wire, tuple[str, str]] = {
+    Wire.IPV4: ("_IPV4", "_ipv4"),
+    Wire.IPV6: ("_IPV6", "_ipv6"),
+    Wire.UUID: ("_UUID", "_uuid"),
+}
+
+
+def _empty(spec: FieldSpec) -> str:
+    """Source of the value of an empty string-like field."""
+    return "b''" if spec.wire in (Wire.BLOB_BLOCK, Wire.VAR_BYTES, Wire.REST_BYTES) else "''"
+
+
+class _Entry:
+    """One key of the dict a generated decoder returns: its local and, if any, its condition."""
+
+    __slots__ = ("key", "local", "condition")
+
+    def __init__(self, key: str, local: str, condition: str | None = None) -> None:
+        self.key = key
+        self.local = local
+        self.condition = condition
+
+
+class _Scope:
+    """Where generated code stands: indentation and the names of end/depth variables."""
+
+    __slots__ = ("indent", "end", "depth")
+
+    def __init__(self, indent: str, end: str, depth: str) -> None:
+        self.indent = indent
+        self.end = end
+        self.depth = depth
+
+    def inner(self, end: str, depth: str) -> _Scope:
+        return _Scope(self.indent + "    ", end, depth)
 
 
 class _SourceBuilder:
-    """Generates the Python source of one field sequence's decoder.
+    """Generates the Python source of one decoder function.
 
-    The generated function is straight-line code: one ``unpack_from`` per run of
-    fixed-size fields into locals, one store per field, string/BLOB/var fields inline.
-    Nested, list and inline blocks call compiled helpers.  Field names come from
-    ``layouts.py`` (validated, embedded with ``repr``), never from the stream.
+    The function is straight-line code over the buffer: one ``unpack_from`` per run of
+    fixed-size fields into locals, string/BLOB/var fields read inline by slicing the
+    buffer, conversions into locals, nested and list blocks through compiled helpers.  It
+    ends with one dict built by copying a prototype holding the keys in decoded order (no
+    rehashing as it grows) and storing every value.  An inline block (§4.4 flattening)
+    branches on its block type; each branch has its own prototype.  A conditional field
+    (``present_if``) selects between prototypes with and without its key.  Field names
+    come from the layout tables (validated, embedded with ``repr``), never from the stream.
     """
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, record_level: bool) -> None:
         self.where = where
+        self.record_level = record_level
         self.lines: list[str] = []
         self.env: dict[str, Any] = {
             "_text": _text,
             "_HEADER": _BLOCK_HEADER.unpack_from,
+            "_Problem": _Problem,
+            "_UnknownVersion": _UnknownVersion,
             "_header_problem": _header_problem,
             "_length_problem": _length_problem,
             "_var_problem": _var_problem,
+            "_type_problem": _type_problem,
+            "_TOO_DEEP": _TOO_DEEP,
             "_ipv4": _ipv4_text,
             "_ipv6": ipv6_text,
             "_uuid": uuid_text,
-            "_ipv6_cache": _IPV6_CACHE.get,
-            "_uuid_cache": _UUID_CACHE.get,
+            "_uuids": _uuids_text,
+            "_UUIDS": _UUIDS_CACHE,
+            "_IPV4": _IPV4_CACHE,
+            "_IPV6": _IPV6_CACHE,
+            "_UUID": _UUID_CACHE,
         }
         self.counter = 0
 
-    def _name(self, prefix: str, value: Any) -> str:
+    def constant(self, prefix: str, value: Any) -> str:
         self.counter += 1
         name = f"{prefix}{self.counter}"
         self.env[name] = value
         return name
 
-    def fixed_run(self, specs: Sequence[FieldSpec], indent: str = "    ") -> None:
-        layout = Struct(">" + "".join(struct_code(s) for s in specs))
-        unpack = self._name("_unpack", layout.unpack_from)
-        locate = self._name("_locate", _locator(specs))
-        targets = ", ".join(f"v{i}" for i in range(len(specs)))
-        add = self.lines.append
-        add(f"{indent}stop = pos + {layout.size}")
-        add(f"{indent}if stop > end:")
-        add(f"{indent}    raise {locate}(pos, end)")
-        add(f"{indent}{targets}, = {unpack}(view, pos)")
-        for index, spec in enumerate(specs):
-            add(f"{indent}out[{spec.name!r}] = {_value_expression(spec.wire, f'v{index}')}")
-        add(f"{indent}pos = stop")
+    def local(self, prefix: str = "v") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
 
-    def conditional(self, spec: FieldSpec) -> None:
-        self.lines.append(f"    if out[{spec.present_if!r}]:")
-        self.fixed_run((spec,), indent="        ")
+    def emit(self, scope: _Scope, *lines: str) -> None:
+        self.lines.extend(scope.indent + line for line in lines)
 
-    def generic_block(self, spec: FieldSpec, as_text: bool) -> None:
-        name = repr(spec.name)
-        empty = "''" if as_text else "b''"
-        value = "_text(view[pos + 8:stop])" if as_text else "bytes(view[pos + 8:stop])"
-        self.lines.extend(
-            [
-                "    if pos == end:",  # §4.3: a variable field starting at the end is empty
-                f"        out[{name}] = {empty}",
-                "    else:",
-                "        if pos + 8 > end:",
-                f"            raise _header_problem({name}, pos, end)",
-                "        _type, length = _HEADER(view, pos)",
-                "        stop = pos + length",
-                "        if length < 8 or stop > end:",
-                f"            raise _length_problem({name}, pos, length, end)",
-                "        if length == 8:",
-                f"            out[{name}] = {empty}",
-                "        else:",
-            ]
+    # --- field kinds -------------------------------------------------------------------
+
+    def fixed_run(
+        self,
+        specs: Sequence[FieldSpec],
+        scope: _Scope,
+        entries: list[_Entry],
+        then: FieldSpec | None = None,
+    ) -> None:
+        """Emit a run of fixed-size fields (and, with ``then``, the string/BLOB block after it).
+
+        Adjacent UUIDs are unpacked as one byte string and converted through one cache
+        lookup (they are configuration: zones, interfaces, policies).  With ``then``, the
+        block header that follows the run is read by the same ``unpack_from`` whenever the
+        container has room for it.
+        """
+        slots: list[list[FieldSpec]] = []
+        for spec in specs:
+            if spec.wire is Wire.UUID and slots and slots[-1][0].wire is Wire.UUID:
+                slots[-1].append(spec)
+            else:
+                slots.append([spec])
+        code = "".join(
+            struct_code(slot[0]) if len(slot) == 1 else f"{16 * len(slot)}s" for slot in slots
         )
-        if as_text:
-            # _text() inlined: UTF-8 with replacement, NULs removed.
-            self.lines.extend(
-                [
-                    "            text = str(view[pos + 8:stop], 'utf-8', 'replace')",
-                    "            if '\\x00' in text:",
-                    "                text = text.replace('\\x00', '')",
-                    f"            out[{name}] = text",
-                ]
+        run = Struct(">" + code)
+        locate = self.constant("_locate", _locator(specs))
+        names = [self.local() for _ in slots]
+        targets = ", ".join(names) + ","
+        end = scope.end
+        if then is None:
+            unpack = self.constant("_unpack", run.unpack_from)
+            self.emit(
+                scope,
+                f"stop = pos + {run.size}",
+                f"if stop > {end}:",
+                f"    raise {locate}(pos, {end})",
+                f"{targets} = {unpack}(buf, pos)",
+                "pos = stop",
             )
         else:
-            self.lines.append(f"            out[{name}] = {value}")
-        self.lines.append("        pos = stop")
+            value = self.local()
+            with_header = self.constant("_unpack", Struct(">" + code + "II").unpack_from)
+            unpack = self.constant("_unpack", run.unpack_from)
+            name = repr(then.name)
+            self.emit(
+                scope,
+                f"stop = pos + {run.size}",
+                f"if stop + 8 <= {end}:",
+                f"    {targets} _type, length = {with_header}(buf, pos)",
+                "    pos = stop",
+            )
+            self.block_value(then, _Scope(scope.indent + "    ", end, scope.depth), value)
+            self.emit(
+                scope,
+                "else:",
+                f"    if stop > {end}:",
+                f"        raise {locate}(pos, {end})",
+                f"    {targets} = {unpack}(buf, pos)",
+                "    pos = stop",
+                # §4.3: a block starting exactly at the end is empty; else its header is cut.
+                f"    if pos != {end}:",
+                f"        raise _header_problem({name}, pos, {end})",
+                f"    {value} = {_empty(then)}",
+            )
+        for slot, local in zip(slots, names):
+            if len(slot) == 1:
+                wire = slot[0].wire
+                if wire in _CACHED:
+                    self.cached(scope, local, local, *_CACHED[wire])
+                elif wire in _CONVERSIONS:
+                    self.emit(scope, f"{local} = {_CONVERSIONS[wire].format(local)}")
+                entries.append(_Entry(slot[0].name, local))
+            else:
+                group = [self.local() for _ in slot]
+                self.cached(scope, ", ".join(group) + ",", local, "_UUIDS", "_uuids")
+                entries.extend(_Entry(spec.name, item) for spec, item in zip(slot, group))
+        if then is not None:
+            entries.append(_Entry(then.name, value))
 
-    def var_field(self, spec: FieldSpec) -> None:
+    def cached(self, scope: _Scope, target: str, raw: str, cache: str, convert: str) -> None:
+        """Emit ``target = cache[raw]``, converting on a miss (one lookup on a hit)."""
+        self.emit(
+            scope,
+            "try:",
+            f"    {target} = {cache}[{raw}]",
+            "except KeyError:",
+            f"    {target} = {convert}({raw})",
+        )
+
+    def conditional(self, spec: FieldSpec, scope: _Scope, entries: list[_Entry]) -> None:
+        condition = next(e.local for e in reversed(entries) if e.key == spec.present_if)
+        self.emit(scope, f"if {condition}:")
+        inner: list[_Entry] = []
+        self.fixed_run((spec,), scope.inner(scope.end, scope.depth), inner)
+        entries.append(_Entry(spec.name, inner[0].local, condition))
+
+    def block_value(self, spec: FieldSpec, scope: _Scope, value: str) -> None:
+        """Emit the body of a string/BLOB block whose header (``length``) was read at ``pos``."""
+        end = scope.end
+        self.emit(
+            scope,
+            "stop = pos + length",
+            f"if length < 8 or stop > {end}:",
+            f"    raise _length_problem({spec.name!r}, pos, length, {end})",
+            "if length == 8:",
+            f"    {value} = {_empty(spec)}",
+            "else:",
+        )
+        if spec.wire is Wire.STRING_BLOCK:
+            # _text() inlined: UTF-8 with replacement, NULs removed.
+            self.emit(
+                scope,
+                f"    {value} = buf[pos + 8:stop].decode('utf-8', 'replace')",
+                f"    if '\\x00' in {value}:",
+                f"        {value} = {value}.replace('\\x00', '')",
+            )
+        else:
+            self.emit(scope, f"    {value} = buf[pos + 8:stop]")
+        self.emit(scope, "pos = stop")
+
+    def generic_block(self, spec: FieldSpec, scope: _Scope, entries: list[_Entry]) -> None:
+        name = repr(spec.name)
+        value = self.local()
+        end = scope.end
+        self.emit(scope, f"if pos + 8 <= {end}:", "    _type, length = _HEADER(buf, pos)")
+        self.block_value(spec, _Scope(scope.indent + "    ", end, scope.depth), value)
+        self.emit(
+            scope,
+            f"elif pos == {end}:",  # §4.3: a variable field starting at the end is empty
+            f"    {value} = {_empty(spec)}",
+            "else:",
+            f"    raise _header_problem({name}, pos, {end})",
+        )
+        entries.append(_Entry(spec.name, value))
+
+    def var_field(self, spec: FieldSpec, scope: _Scope, entries: list[_Entry]) -> None:
         name = repr(spec.name)
         length_field = repr(spec.length_field)
+        length_local = next(e.local for e in reversed(entries) if e.key == spec.length_field)
         as_text = spec.wire is Wire.VAR_TEXT
-        empty = "''" if as_text else "b''"
-        value = "_text(view[pos:stop])" if as_text else "bytes(view[pos:stop])"
-        self.lines.extend(
-            [
-                f"    length = out[{length_field}]",
-                "    if pos == end or length == 0:",
-                f"        out[{name}] = {empty}",
-                "    else:",
-                "        stop = pos + length",
-                "        if stop > end:",
-                f"            raise _var_problem({name}, {length_field}, length, pos, end)",
-                f"        out[{name}] = {value}",
-                "        pos = stop",
-            ]
+        value = self.local()
+        end = scope.end
+        self.emit(
+            scope,
+            f"if pos == {end} or {length_local} == 0:",
+            f"    {value} = {repr('') if as_text else repr(b'')}",
+            "else:",
+            f"    stop = pos + {length_local}",
+            f"    if stop > {end}:",
+            f"        raise _var_problem({name}, {length_field}, {length_local}, pos, {end})",
+            f"    {value} = {'_text(buf[pos:stop])' if as_text else 'buf[pos:stop]'}",
+            "    pos = stop",
         )
+        entries.append(_Entry(spec.name, value))
 
-    def rest_text(self, spec: FieldSpec) -> None:
-        self.lines.append(f"    out[{spec.name!r}] = _text(view[pos:end]) if end > pos else ''")
-        self.lines.append("    pos = end")
+    def rest(self, spec: FieldSpec, scope: _Scope, entries: list[_Entry], as_text: bool) -> None:
+        value = self.local()
+        end = scope.end
+        if as_text:
+            self.emit(scope, f"{value} = _text(buf[pos:{end}]) if {end} > pos else ''")
+        else:
+            self.emit(scope, f"{value} = buf[pos:{end}]")
+        self.emit(scope, f"pos = {end}")
+        entries.append(_Entry(spec.name, value))
 
-    def rest_bytes(self, spec: FieldSpec) -> None:
-        self.lines.append(f"    out[{spec.name!r}] = bytes(view[pos:end])")
-        self.lines.append("    pos = end")
+    def step(self, step: _Step, spec: FieldSpec, scope: _Scope, entries: list[_Entry]) -> None:
+        value = self.local()
+        helper = self.constant("_step", step)
+        self.emit(scope, f"{value}, pos = {helper}(buf, pos, {scope.end}, {scope.depth})")
+        entries.append(_Entry(spec.name, value))
 
-    def call(self, step: _Step) -> None:
-        self.lines.append(f"    pos = {self._name('_step', step)}(view, pos, end, out, depth)")
-
-    def build(self) -> _Step:
-        source = "\n".join(
-            ["def decode(view, pos, end, out, depth):", *self.lines, "    return pos", ""]
+    def inline(
+        self,
+        spec: FieldSpec,
+        rest: Sequence[FieldSpec],
+        scope: _Scope,
+        entries: list[_Entry],
+    ) -> None:
+        """Branch on the inline block's type; each branch decodes it and the fields after it."""
+        end = scope.end
+        block_type = self.local("bt")
+        self.emit(
+            scope,
+            f"if {scope.depth} <= 0:",
+            "    raise _Problem('blockLength', pos, _TOO_DEEP)",
+            f"if pos + 8 > {end}:",
+            f"    raise _header_problem('blockLength', pos, {end})",
+            f"{block_type}, length = _HEADER(buf, pos)",
         )
+        typed = [layout for layout in spec.blocks if layout.block_type is not None]
+        untyped = [layout for layout in spec.blocks if layout.block_type is None]
+        for index, layout in enumerate(typed):
+            keyword = "if" if index == 0 else "elif"
+            self.emit(scope, f"{keyword} {block_type} == {int(layout.block_type or 0)}:")
+            self.inline_branch(layout, rest, scope.inner(end, scope.depth), entries, block_type)
+        if typed:
+            self.emit(scope, "else:")
+            branch = scope.inner(end, scope.depth)
+        else:
+            branch = scope
+        if untyped:
+            self.inline_branch(untyped[0], rest, branch, entries, block_type)
+        elif self.record_level:
+            expected = tuple(int(layout.block_type or 0) for layout in typed)
+            self.emit(branch, f"raise _UnknownVersion({block_type}, pos, {expected!r})")
+        else:
+            allowed = repr(_allowed(spec.blocks))
+            self.emit(branch, f"raise _type_problem('blockLength', pos, {block_type}, {allowed})")
+
+    def inline_branch(
+        self,
+        layout: BlockLayout,
+        rest: Sequence[FieldSpec],
+        scope: _Scope,
+        entries: list[_Entry],
+        block_type: str,
+    ) -> None:
+        stop = self.local("end")
+        self.emit(
+            scope,
+            f"{stop} = pos + length",
+            f"if length < 8 or {stop} > {scope.end}:",
+            f"    raise _length_problem('blockLength', pos, length, {scope.end})",
+            "pos += 8",
+        )
+        branch_entries = [*entries, _Entry("blockType", block_type)]
+        inner = _Scope(scope.indent, stop, f"({scope.depth} - 1)")
+        self.sequence(layout.fields, inner, branch_entries, f"{self.where} / {layout.title}", tail=False)
+        if rest:
+            # Fields the layout does not know (a longer, newer block) are skipped (§4.3).
+            self.emit(scope, f"pos = {stop}")
+        self.sequence(rest, scope, branch_entries, self.where, tail=True)
+
+    # --- sequences and the result --------------------------------------------------------
+
+    def sequence(
+        self, fields: Sequence[FieldSpec], scope: _Scope, entries: list[_Entry], where: str, tail: bool
+    ) -> None:
+        """Emit ``fields``; with ``tail``, end with the result dict (or branch into it)."""
+        _validate(fields, where)
+        run: list[FieldSpec] = []
+        for index, spec in enumerate(fields):
+            if field_size(spec) is not None and spec.present_if is None:
+                run.append(spec)
+                continue
+            wire = spec.wire
+            if run:
+                if wire in (Wire.STRING_BLOCK, Wire.BLOB_BLOCK) and spec.present_if is None:
+                    self.fixed_run(run, scope, entries, then=spec)
+                    run = []
+                    continue
+                self.fixed_run(run, scope, entries)
+                run = []
+            if spec.present_if is not None:
+                self.conditional(spec, scope, entries)
+            elif wire in (Wire.STRING_BLOCK, Wire.BLOB_BLOCK):
+                self.generic_block(spec, scope, entries)
+            elif wire in (Wire.VAR_TEXT, Wire.VAR_BYTES):
+                self.var_field(spec, scope, entries)
+            elif wire is Wire.REST_TEXT:
+                self.rest(spec, scope, entries, as_text=True)
+            elif wire is Wire.REST_BYTES:
+                self.rest(spec, scope, entries, as_text=False)
+            elif wire is Wire.BLOCK:
+                self.step(_block_step(spec, where), spec, scope, entries)
+            elif wire is Wire.LIST:
+                self.step(_list_step(spec, where), spec, scope, entries)
+            elif wire is Wire.INLINE_BLOCK:
+                if not tail:
+                    raise LocalProtocolError(f"layout {where}: an inline block inside an inline block")
+                self.inline(spec, fields[index + 1 :], scope, entries)
+                return
+            else:  # pragma: no cover - every Wire member is handled above
+                raise LocalProtocolError(f"layout {where}: unsupported wire kind {wire}")
+        if run:
+            self.fixed_run(run, scope, entries)
+        if tail:
+            self.result(scope, entries)
+
+    def result(self, scope: _Scope, entries: Sequence[_Entry]) -> None:
+        """Build the returned dict: copy the prototype of the present keys, store values."""
+        conditions = list(dict.fromkeys(e.condition for e in entries if e.condition is not None))
+        if len(conditions) > 4:
+            raise LocalProtocolError(f"layout {self.where}: more than 4 conditional fields")
+        prototypes = []
+        for mask in range(1 << len(conditions)):
+            present = {c for bit, c in enumerate(conditions) if mask >> bit & 1}
+            keys = (e.key for e in entries if e.condition is None or e.condition in present)
+            prototypes.append(self.constant("_P", dict.fromkeys(keys)))
+        if not conditions:
+            self.emit(scope, f"out = {prototypes[0]}.copy()")
+        elif len(conditions) == 1:
+            self.emit(scope, f"out = ({prototypes[1]} if {conditions[0]} else {prototypes[0]}).copy()")
+        else:
+            table = self.constant("_PROTOTYPES", tuple(self.env[p] for p in prototypes))
+            index = " + ".join(f"(1 if {c} else 0) * {1 << bit}" for bit, c in enumerate(conditions))
+            self.emit(scope, f"out = {table}[{index}].copy()")
+        # Stores in field order: on a repeated key the later field wins (its position in
+        # the prototype is that of the first), as when filling a dict field by field.
+        for entry in entries:
+            store = f"out[{entry.key!r}] = {entry.local}"
+            self.emit(scope, store if entry.condition is None else f"if {entry.condition}: {store}")
+        self.emit(scope, "return out")
+
+    def build(self, params: str) -> Callable[..., dict[str, Any]]:
+        source = "\n".join([f"def decode({params}):", *self.lines, ""])
         namespace = dict(self.env)
         exec(compile(source, f"<estreamer layout {self.where}>", "exec"), namespace)
-        decode: _Step = namespace["decode"]
+        decode: Callable[..., dict[str, Any]] = namespace["decode"]
         decode.__doc__ = f"Decoder generated for {self.where}:\n\n{source}"
         return decode
 
 
-def _compile_fields(fields: Sequence[FieldSpec], where: str, record_level: bool = False) -> _Step:
-    """Compile one field sequence into a decoder function.
+def _compile_body(fields: Sequence[FieldSpec], where: str) -> _Body:
+    """Compile the fields of a nested block: ``(buf, pos, end, depth, blockType) -> dict``."""
+    builder = _SourceBuilder(where, record_level=False)
+    entries = [_Entry("blockType", "block_type")]
+    builder.sequence(fields, _Scope("    ", "end", "depth"), entries, where, True)
+    body: _Body = builder.build("buf, pos, end, depth, block_type")
+    return body
 
-    ``record_level`` is true for a record's own fields: an inline block there is the
-    record's version (see the module docstring).
+
+def _compile_record(fields: Sequence[FieldSpec], where: str) -> _RecordDecoder:
+    """Compile a record layout: ``(buf, start, end, depth) -> dict``.
+
+    An inline block among these fields is the record's version (see the module docstring).
     """
-    _validate(fields, where)
-    builder = _SourceBuilder(where)
-    run: list[FieldSpec] = []
-    for spec in fields:
-        if field_size(spec) is not None and spec.present_if is None:
-            run.append(spec)
-            continue
-        if run:
-            builder.fixed_run(run)
-            run = []
-        wire = spec.wire
-        if spec.present_if is not None:
-            builder.conditional(spec)
-        elif wire is Wire.STRING_BLOCK:
-            builder.generic_block(spec, as_text=True)
-        elif wire is Wire.BLOB_BLOCK:
-            builder.generic_block(spec, as_text=False)
-        elif wire in (Wire.VAR_TEXT, Wire.VAR_BYTES):
-            builder.var_field(spec)
-        elif wire is Wire.REST_TEXT:
-            builder.rest_text(spec)
-        elif wire is Wire.REST_BYTES:
-            builder.rest_bytes(spec)
-        elif wire is Wire.BLOCK:
-            builder.call(_block_step(spec, where))
-        elif wire is Wire.LIST:
-            builder.call(_list_step(spec, where))
-        elif wire is Wire.INLINE_BLOCK:
-            builder.call(_inline_step(spec, where, record_level))
-        else:  # pragma: no cover - every Wire member is handled above
-            raise LocalProtocolError(f"layout {where}: unsupported wire kind {wire}")
-    if run:
-        builder.fixed_run(run)
-    return builder.build()
+    builder = _SourceBuilder(where, record_level=True)
+    builder.sequence(fields, _Scope("    ", "end", "depth"), [], where, True)
+    decode: _RecordDecoder = builder.build("buf, pos, end, depth")
+    return decode
 
 
 class _CompiledRecord:
     """The decoder of one record type."""
 
-    __slots__ = ("record_type", "label", "decode", "fallback", "primary_type", "is_metadata")
+    __slots__ = ("record_type", "label", "decode", "fallback", "primary_type", "is_metadata", "entry")
 
     def __init__(self, layout: RecordLayout) -> None:
         self.record_type = int(layout.record_type)
@@ -644,9 +903,10 @@ class _CompiledRecord:
             self.label = f"record {self.record_type} ({RecordType(self.record_type).name})"
         except ValueError:
             self.label = f"record {self.record_type}"
-        self.decode = _compile_fields(layout.fields, self.label, record_level=True)
-        self.fallback: _Step | None = None
+        self.decode = _compile_record(layout.fields, self.label)
+        self.fallback: _RecordDecoder | None = None
         self.primary_type: int | None = None
+        self.entry: _RecordDecoder = self.decode
         if layout.fallback is not None:
             first = layout.fields[0] if len(layout.fields) == 1 else None
             if first is None or first.wire is not Wire.INLINE_BLOCK or len(first.blocks) != 1:
@@ -654,46 +914,72 @@ class _CompiledRecord:
                     f"layout {self.label}: a fallback needs a primary layout of one inline block"
                 )
             self.primary_type = first.blocks[0].block_type
-            self.fallback = _compile_fields(
-                layout.fallback, f"{self.label} fallback", record_level=True
-            )
+            self.fallback = _compile_record(layout.fallback, f"{self.label} fallback")
+            self.entry = self._choose
 
-    def decode_view(
-        self, view: memoryview, archive_timestamp: int | None, offset: int, max_block_depth: int
-    ) -> Record:
-        """Decode record data (see ``decode_record``, which checks its arguments first)."""
-        end = len(view)
-        fields: dict[str, Any] = {}
-        try:
-            self.decoder_for(view, end)(view, 0, end, fields, max_block_depth)
-        except _Problem as problem:
-            raise RemoteProtocolError(
-                f"{self.label} cannot be decoded: field {'.'.join(problem.path)!r} "
-                f"at record-data offset {problem.pos}: {problem.reason} "
-                f"(record data is {end} bytes)",
-                offset=offset,
-            ) from None
-        except _UnknownVersion as unknown:
-            raise UnsupportedRecordVersion(
-                self.record_type,
-                unknown.block_type,
-                label=self.label,
-                expected=unknown.expected,
-                data_offset=unknown.pos,
-                offset=offset,
-            ) from None
-        return _make_record(self.record_type, archive_timestamp, fields, offset, self.is_metadata)
-
-    def decoder_for(self, view: memoryview, end: int) -> _Step:
-        """Pick the primary layout or, when it does not fit (§6.3), the fallback."""
-        if self.fallback is None:
-            return self.decode
-        if end >= BLOCK_HEADER_SIZE:
-            block_type, length = _BLOCK_HEADER.unpack_from(view, 0)
+    def _choose(self, buf: bytes, start: int, end: int, depth: int) -> dict[str, Any]:
+        """Decode with the primary layout or, when it does not fit (§6.3), the fallback."""
+        if end - start >= BLOCK_HEADER_SIZE:
+            block_type, length = _BLOCK_HEADER.unpack_from(buf, start)
             # primary_type None: any block type (records 132/282/600/601, §9.2 #7).
-            if self.primary_type in (None, block_type) and length == end:
-                return self.decode
-        return self.fallback
+            if self.primary_type in (None, block_type) and length == end - start:
+                return self.decode(buf, start, end, depth)
+        assert self.fallback is not None
+        return self.fallback(buf, start, end, depth)
+
+    def decode_at(
+        self,
+        buf: bytes,
+        start: int,
+        end: int,
+        archive_timestamp: int | None,
+        offset: int,
+        max_block_depth: int,
+    ) -> Record:
+        """Decode the record data ``buf[start:end]`` in place (no copy of the record).
+
+        Args and Raises: see ``decode_record`` (which checks its arguments first).
+        """
+        try:
+            fields = self.entry(buf, start, end, max_block_depth)
+        except (_Problem, _UnknownVersion) as failure:
+            if start:
+                # Error messages give offsets within the record data: decode the record
+                # again on its own (only on this error path) to report them that way.
+                return self.decode_at(
+                    buf[start:end], 0, end - start, archive_timestamp, offset, max_block_depth
+                )
+            raise self._error(failure, end, offset) from None
+        # _make_record inlined (this is the hot path).
+        record: Any = _new_draft(_RecordDraft)
+        record.record_type = self.record_type
+        record.archive_timestamp = archive_timestamp
+        record.fields = fields
+        record.offset = offset
+        record.is_metadata = self.is_metadata
+        record.__class__ = Record
+        made: Record = record
+        return made
+
+    def _error(
+        self, failure: _Problem | _UnknownVersion, end: int, offset: int
+    ) -> RemoteProtocolError:
+        """The public error for an internal one (record data from offset 0 to ``end``)."""
+        if isinstance(failure, _UnknownVersion):
+            return UnsupportedRecordVersion(
+                self.record_type,
+                failure.block_type,
+                label=self.label,
+                expected=failure.expected,
+                data_offset=failure.pos,
+                offset=offset,
+            )
+        return RemoteProtocolError(
+            f"{self.label} cannot be decoded: field {'.'.join(failure.path)!r} "
+            f"at record-data offset {failure.pos}: {failure.reason} "
+            f"(record data is {end} bytes)",
+            offset=offset,
+        )
 
 
 _COMPILED: dict[int, _CompiledRecord] = {
@@ -741,8 +1027,9 @@ def decode_record(
             f"record type {record_type} has no layout (not in SUPPORTED_RECORD_TYPES); "
             "report it as an UnknownRecord instead of decoding it"
         )
-    view = data if isinstance(data, memoryview) else memoryview(data)
-    return compiled.decode_view(view, archive_timestamp, offset, max_block_depth)
+    # The decoders slice text and BLOBs out of a bytes object (faster than a memoryview).
+    buf = data if type(data) is bytes else bytes(data)
+    return compiled.decode_at(buf, 0, len(buf), archive_timestamp, offset, max_block_depth)
 
 
 def record_header(payload: bytes | memoryview) -> tuple[int, int, int]:
