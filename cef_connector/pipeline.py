@@ -364,10 +364,15 @@ class RecordHandler:
             try:
                 if adapter == "cef":
                     if not record.is_metadata:
-                        cef_event = self.mappings.map(record, names)
-                        if cef_event is not None:
-                            line = encode(cef_event)
+                        render_line = getattr(self.mappings, "render_line", None)
+                        if render_line is not None:
+                            # MappingTable's one-step path: the same line as
+                            # encode(map(...)), without building the CefEvent.
+                            line = render_line(record, names)
                         else:
+                            cef_event = self.mappings.map(record, names)
+                            line = None if cef_event is None else encode(cef_event)
+                        if line is None:
                             self._drop("unmapped", rtype, self._unmapped_message(rtype),
                                        level=logging.WARNING)
                 else:

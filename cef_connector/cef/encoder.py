@@ -30,7 +30,8 @@ import difflib
 import functools
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from cef_connector.cef.dictionary import (
     CONSUMER_KEYS,
@@ -44,7 +45,7 @@ from cef_connector.cef.dictionary import (
 from cef_connector.cef.event import CefEvent
 from cef_connector.errors import MappingError
 
-__all__ = ["encode", "CEF_VERSION"]
+__all__ = ["encode", "CEF_VERSION", "LinePlan", "PlannedExtension", "line_plan"]
 
 #: ``CEF:0`` — the 0.x dictionary (CEF doc §1.1, project rule).
 CEF_VERSION = 0
@@ -149,7 +150,9 @@ _TIMESTAMP = re.compile(
 ).fullmatch
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_ipv6(value: str) -> bool:
+    # Memoised: the same addresses recur on every line, and parsing one costs microseconds.
     try:
         address = ipaddress.IPv6Address(value)
     except ValueError:
@@ -277,6 +280,8 @@ def _type_error(key: str, value: str, event: CefEvent) -> MappingError:
 
 
 _SEVERITY_TEXT = tuple(str(level) for level in range(11))
+_SIGNATURE_MAX = HEADER_MAX_LENGTHS["signature_id"]
+_NAME_MAX = HEADER_MAX_LENGTHS["name"]
 
 
 def _raise_duplicate(event: CefEvent) -> None:
@@ -293,6 +298,98 @@ def _raise_duplicate(event: CefEvent) -> None:
 _ASCII_SPECIAL = bytes(range(0x20)) + b"\x7f\\"
 
 
+class _Shape:
+    """What :func:`_extension` would do with one sequence of dictionary keys.
+
+    Attributes:
+        template: ``"k1=%s k2=%s …"``: the extension text is ``template % values`` (keys
+            are alphanumeric, so the template holds no other ``%``).
+        typed: ``(index, validator)`` of the typed keys.
+        texts: indices of the text keys.
+        limits: ``(max_length, indices)`` of the text keys, shortest limit first.
+    """
+
+    __slots__ = ("template", "typed", "texts", "limits")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        plans = [_PLANS[key] for key in keys]
+        self.template = " ".join(plan[4] + "%s" for plan in plans)
+        self.typed = tuple((i, plan[1]) for i, plan in enumerate(plans) if plan[1] is not None)
+        self.texts = tuple(i for i, plan in enumerate(plans) if plan[1] is None)
+        by_limit: dict[int, list[int]] = {}
+        for i in self.texts:
+            by_limit.setdefault(plans[i][0], []).append(i)  # type: ignore[arg-type]
+        self.limits = tuple((limit, tuple(indices)) for limit, indices in sorted(by_limit.items()))
+
+
+#: Key sequence → its shape, or None when it needs the general path (a key that is not
+#: in the dictionary, a labelled field without its label, a label without its field).
+_SHAPES: dict[tuple[str, ...], _Shape | None] = {}
+_SHAPES_LIMIT = 4096
+_STR_ONLY = frozenset({str})
+
+
+def _shape(keys: tuple[str, ...]) -> _Shape | None:
+    shape = _SHAPES.get(keys, _shape)
+    if shape is not _shape:
+        return shape  # type: ignore[return-value]
+    present = set(keys)
+    result: _Shape | None = None
+    if all(key in _PLANS for key in keys) and all(
+        (_PLANS[key][2] is None or _PLANS[key][2] in present)
+        and (_PLANS[key][3] is None or _PLANS[key][3] in present)
+        for key in keys
+    ):
+        result = _Shape(keys)
+    if len(_SHAPES) >= _SHAPES_LIMIT:
+        _SHAPES.clear()
+    _SHAPES[keys] = result
+    return result
+
+
+def _escape(value: str) -> str:
+    """The four extension escapes of a value with no other control character."""
+    return value.replace("\\", "\\\\").replace("=", "\\=").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _extension_by_shape(pairs: dict[str, object]) -> str | None:
+    """The extension text when every value is clean or only needs escaping, else None.
+
+    Exactly what the general path below returns for such events, found with a few
+    C-level passes: the key sequence's plan is cached (:class:`_Shape`), every value
+    must be non-empty text, every typed value valid, the joined text printable (but
+    for CR/LF) with no leading, trailing or doubled space and no text value over its
+    limit; a text value then only needs the four escapes, which normalising it would
+    apply.  Anything else (``None``) takes the general path.
+    """
+    shape = _shape(tuple(pairs))
+    if shape is None:
+        return None
+    values = tuple(pairs.values())
+    if not (_STR_ONLY.issuperset(map(type, values)) and all(values)):
+        return None
+    for index, check in shape.typed:
+        if not check(values[index]):  # type: ignore[arg-type]
+            return None
+    text = shape.template % values
+    if "= " in text or "  " in text or text[-1:] == " " or not (
+            text.isprintable() or text.replace("\n", "").replace("\r", "").isprintable()):
+        return None
+    size = len(text)
+    for limit, indices in shape.limits:
+        if size <= limit:
+            break
+        for index in indices:
+            if len(values[index]) > limit:  # type: ignore[arg-type]
+                return None
+    if "\\" in text or text.count("=") != len(values) or "\n" in text or "\r" in text:
+        escaped = list(values)
+        for index in shape.texts:
+            escaped[index] = _escape(escaped[index])  # type: ignore[arg-type]
+        text = shape.template % tuple(escaped)
+    return text
+
+
 def _extension(event: CefEvent) -> str:
     """Validate, normalise and escape the extension pairs (CEF doc §1.4, §6 items 7–15).
 
@@ -305,8 +402,12 @@ def _extension(event: CefEvent) -> str:
     values checked one by one and the dirty ones normalised.
     """
     extensions = event.extensions
-    if len(dict(extensions)) != len(extensions):
+    pairs = dict(extensions)
+    if len(pairs) != len(extensions):
         _raise_duplicate(event)
+    text = _extension_by_shape(pairs)
+    if text is not None:
+        return text
     parts: list[str] = []
     texts: list[tuple[int, str, str, int]] = []
     labelled: list[tuple[int, str, str | None, str | None]] | None = None
@@ -411,7 +512,143 @@ def encode(event: CefEvent) -> str:
             f"{event.signature_id!r}; fix the mapping's severity expression (CEF doc §1.2)"
         )
     head = _header_prefix(event)
-    signature_id = _header_field(event.signature_id, 1023, "signature_id", event)
-    name = _header_field(event.name, 512, "name", event)
+    signature_id = _header_field(event.signature_id, _SIGNATURE_MAX, "signature_id", event)
+    name = _header_field(event.name, _NAME_MAX, "name", event)
     extension = _extension(event)
     return head + signature_id + "|" + name + "|" + _SEVERITY_TEXT[severity] + "|" + extension
+
+
+# --- plans for generated line renderers -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedExtension:
+    """One extension value of a generated line renderer (see :func:`line_plan`).
+
+    Attributes:
+        key: the CEF key.
+        prefix: ``key=``.
+        check: the validator of a typed key (a value is written only when it passes),
+            or ``None`` for text.
+        max_length: the longest text value written as it is (text keys), else ``None``.
+        label: ``labelKey=Label text``, written right after a non-empty value, or ``None``.
+        digits: every string of ASCII digits passes ``check`` (timestamps, integers
+            without a range), so a renderer may test that first.
+    """
+
+    key: str
+    prefix: str
+    check: Callable[[str], object] | None
+    max_length: int | None
+    label: str | None
+    digits: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    """What a renderer that writes finished lines must do to write what :func:`encode` writes.
+
+    A line renderer computes the values of a mapping's slots, then writes the line
+    directly when every value is *clean* and otherwise hands the record to
+    ``encode(map(...))``.  Clean means exactly the conditions under which
+    :func:`encode` writes a value unchanged or only escaped:
+
+    * ``signature_id`` and ``name``: ``isprintable()``, no ``\\\\`` or ``|``, length
+      1..``*_max`` (written as they are); the severity text is one of ``"0"`` … ``"10"``;
+    * each non-empty typed value passes ``check`` (written as it is);
+    * each non-empty text value is printable but for CR and LF, does not start or end
+      with a space and is at most ``max_length`` long: ``encode`` writes it with the
+      four escapes applied (``\\\\`` ``=`` LF CR → ``\\\\\\\\`` ``\\\\=``
+      ``\\\\n`` ``\\\\r``), nothing else changed;
+    * the line is ``head`` + the header values + ``|``-separators + the non-empty
+      ``prefix + value`` parts, each followed by its ``label`` part, joined by spaces.
+
+    Attributes:
+        head: ``CEF:0|vendor|product|version|``, escaped.
+        signature_max: longest ``signature_id`` written as it is.
+        name_max: longest ``name`` written as it is.
+        extensions: one per extension slot, in slot order.
+    """
+
+    head: str
+    signature_max: int
+    name_max: int
+    extensions: tuple[PlannedExtension, ...]
+
+    @staticmethod
+    def clean_header(value: str, max_length: int) -> bool:
+        """Tell whether :func:`encode` writes a header value unchanged."""
+        return (value.isprintable() and "\\" not in value and "|" not in value
+                and 0 < len(value) <= max_length)
+
+    @staticmethod
+    def clean_text(value: str, max_length: int) -> bool:
+        """Tell whether :func:`encode` writes a text value unchanged but for escapes."""
+        return ((value.isprintable() or value.replace("\n", "").replace("\r", "").isprintable())
+                and value[:1] != " " and value[-1:] != " " and len(value) <= max_length)
+
+
+#: Severity texts written as they are; anything else is left to ``encode``.
+SEVERITY_TEXTS: dict[str, str] = {text: text for text in _SEVERITY_TEXT}
+
+
+def line_plan(
+    device_vendor: str,
+    device_product: str,
+    device_version: str,
+    slots: Iterable[tuple[str, tuple[str, str] | None]],
+    custom_keys: frozenset[str] = frozenset(),
+) -> LinePlan | None:
+    """Plan the direct writing of lines for one mapping (see :class:`LinePlan`).
+
+    Args:
+        device_vendor: header field 2.
+        device_product: header field 3.
+        device_version: header field 4.
+        slots: the mapping's extension keys in order, each with its ``(label key,
+            label text)`` or ``None``.
+        custom_keys: non-dictionary keys the mapping set declares.
+
+    Returns:
+        The plan, or ``None`` when lines of this mapping must always go through
+        :func:`encode` (a header or key it would reject, a repeated key, a custom field
+        without its label, a label that is not written as it is): ``encode`` then
+        reports the problem in its own words.
+    """
+    probe = CefEvent(device_vendor, device_product, device_version, "-", "-", 0,
+                     custom_keys=frozenset(custom_keys))
+    try:
+        head = _header_prefix(probe)
+    except (MappingError, TypeError):
+        return None
+    planned: list[PlannedExtension] = []
+    seen: set[str] = set()
+    for key, label in slots:
+        keys = [key] if label is None else [key, label[0]]
+        if any(k in seen for k in keys):
+            return None
+        seen.update(keys)
+        try:
+            max_length, check, needs_label, label_of, prefix = _PLANS.get(key) or _custom_plan(key, probe)
+        except MappingError:
+            return None
+        if label_of is not None:  # a label key used as a value: its pairing is dynamic
+            return None
+        label_part: str | None = None
+        if label is not None or needs_label is not None:
+            if label is None or label[0] != needs_label:
+                return None
+            label_plan = _PLANS.get(label[0])
+            text = label[1]
+            if (label_plan is None or label_plan[3] != key or label_plan[1] is not None
+                    or not text or not text.isprintable() or "\\" in text or "=" in text
+                    or not LinePlan.clean_text(text, label_plan[0] or 0)):
+                return None
+            label_part = f"{label[0]}={text}"
+        info = PRODUCER_KEYS.get(key)
+        digits = info is not None and check is not None and (
+            info.type is KeyType.TIMESTAMP
+            or (info.type in (KeyType.INTEGER, KeyType.LONG) and info.min_value is None))
+        planned.append(PlannedExtension(key, prefix, check, None if check is not None else max_length,
+                                        label_part, digits))
+    return LinePlan(head, _SIGNATURE_MAX, _NAME_MAX, tuple(planned))

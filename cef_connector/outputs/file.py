@@ -209,17 +209,15 @@ class FileOutput:
             OutputError: the line contains a raw CR or LF, or (on a first write without
                 :meth:`open`) the directory cannot be used.
         """
-        require_single_line(self.name, line)
+        if "\n" in line or "\r" in line:
+            require_single_line(self.name, line)  # raises, naming the position
         if not self._opened:
             self.open()
-        text = self._prefix() + line + "\n" if self._encore else line + "\n"
-        data = text.encode("utf-8", "replace")
+        data = ((self._prefix() + line + "\n") if self._encore else (line + "\n")).encode(
+            "utf-8", "replace")
         size = len(data)
-        if (
-            self._max_bytes is not None
-            and self._file_bytes > 0
-            and self._file_bytes + size > self._max_bytes
-        ):
+        max_bytes = self._max_bytes
+        if max_bytes is not None and self._file_bytes > 0 and self._file_bytes + size > max_bytes:
             self._queue_rotation()
         self._segments[-1].append(data)
         self._queued_lines += 1
@@ -228,10 +226,17 @@ class FileOutput:
         self._file_bytes += size
         self.lines_written += 1
         if (self._rotate and self._file_lines >= self._max_lines) or (
-            self._max_bytes is not None and self._file_bytes >= self._max_bytes
+            max_bytes is not None and self._file_bytes >= max_bytes
         ):
             self._queue_rotation()
-        if self._error is None:
+        # Most lines only join the batch: _process has nothing to do until a file must
+        # be created, a file is complete or the batch is full (flush() writes the rest).
+        if self._error is None and (
+            self._fd is None
+            or len(self._segments) > 1
+            or self._queued_lines >= self._batch_lines
+            or self._queued_bytes >= self._batch_bytes
+        ):
             try:
                 self._process(force=False)
             except OutputError as exc:

@@ -32,7 +32,8 @@ def parsed(table: MappingTable, rec: Record, resolved: dict[str, str], parse_cef
 # --- unmapped and missing metadata ----------------------------------------------------
 
 def test_unmapped_record_type_returns_none(default_table: MappingTable) -> None:
-    rec = Record(record_type=125, archive_timestamp=None, fields={}, offset=0, is_metadata=False)
+    # 123 (managed device metadata): a metadata record, which no mapping may map.
+    rec = Record(record_type=123, archive_timestamp=None, fields={}, offset=0, is_metadata=True)
     assert default_table.map(rec, {}) is None
 
 

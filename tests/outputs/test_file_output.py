@@ -317,6 +317,43 @@ def test_many_lines_are_written_quickly_and_completely(tmp_path: Path) -> None:
     assert elapsed < 5.0
 
 
+def test_a_bundle_of_lines_reaches_the_file_in_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = make(tmp_path)
+    writes: list[bytes] = []
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: (writes.append(bytes(data)),
+                                                       real_write(fd, data))[1])
+    lines = [f"CEF:0|Cisco|Firepower|6.0|1|line {n}|5|" for n in range(100)]
+    for line in lines:
+        output.write(line)
+    assert writes == []  # queued: nothing written per line
+
+    output.flush()
+
+    assert writes == ["".join(line + "\n" for line in lines).encode()]
+    assert Path(output.paths[0]).read_text(encoding="utf-8").splitlines() == lines
+    output.close()
+
+
+def test_batches_rotations_and_flushes_keep_every_line_once_and_in_order(tmp_path: Path) -> None:
+    output = make(tmp_path, max_lines=7, batch_lines=3, max_bytes=200)
+    written: list[str] = []
+    for n in range(60):
+        line = f"CEF:0|{n}|" + "x" * (n % 13)
+        output.write(line)
+        written.append(line)
+        if n % 11 == 10:
+            output.flush()
+    output.close()
+
+    files = contents(output)
+    assert [line for text in files for line in text.splitlines()] == written
+    assert all(text.endswith("\n") and len(text.splitlines()) <= 7 for text in files)
+    assert all(len(text.encode()) <= 200 for text in files)
+
+
 def test_disk_full_is_reported_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
