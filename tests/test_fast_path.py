@@ -129,3 +129,58 @@ def test_capture_is_reused_for_the_same_options_and_rebuilt_for_others(tmp_path:
 def test_default_mix_keeps_its_proportions_at_another_size() -> None:
     spec = bench().StreamSpec("default", 50_000, 10_000, 600, seed=1, bundle=100, archive_rate=5.0)
     assert (spec.connections, spec.intrusions, spec.total) == (500, 100, 600)
+
+
+@pytest.mark.parametrize("set_name", ["default", "encore-compat"])
+def test_lines_are_the_same_when_only_the_names_a_mapping_reads_are_resolved(
+    full_mix: tuple[list[tuple[Record, dict[str, str]]], Any], set_name: str
+) -> None:
+    events, _ = full_mix
+    table = load_mappings(set_name, "7.4.0")
+    covered = [(record, names) for record, names in events
+                  if table.name_keys(record.record_type) is not None]
+    for record, names in covered:
+        keys = table.name_keys(record.record_type)
+        assert keys is not None
+        subset = {key: value for key, value in names.items() if key in keys}
+        assert table.render_line(record, subset) == table.render_line(record, names), (
+            record.record_type, record.offset)
+    assert {71, 400} <= {record.record_type for record, _ in covered}
+
+
+def test_names_for_with_keys_is_the_full_resolution_restricted_to_those_keys() -> None:
+    from cef_connector.simulator import TrafficGenerator
+
+    generator = TrafficGenerator(5, start_time=1_700_000_000, mix="full")
+    table = load_mappings("default", "7.4.0")
+    cache = MetadataCache()
+    for sim in generator.metadata_records():
+        cache.learn(_decoded(sim))
+    checked: Counter[int] = Counter()
+    for sim in generator.events(2000):
+        record = _decoded(sim)
+        keys = table.name_keys(record.record_type)
+        if keys is None:
+            continue
+        full = names_for(record, cache)
+        assert names_for(record, cache, keys) == {k: v for k, v in full.items() if k in keys}
+        checked[record.record_type] += 1
+    assert len(checked) >= 40 and checked[71] > 500
+
+
+def test_name_keys_of_the_connection_mapping_are_the_names_it_prints() -> None:
+    table = load_mappings("default", "7.4.0")
+    assert table.name_keys(71) == frozenset({
+        "accessControlPolicy", "accessControlRule", "applicationProtocol", "clientApplication",
+        "device", "egressInterface", "egressZone", "ingressInterface", "ingressZone", "protocol",
+        "ruleAction", "ruleReason", "securityIntelligenceList1", "urlCategory", "user",
+        "webApplication"})
+    assert table.name_keys(2) == frozenset({"device"})
+    assert table.name_keys(9999) is None
+
+
+def _decoded(sim_record: Any) -> Any:
+    from cef_connector.estreamer import decode_record, encode_record_data
+
+    data = encode_record_data(sim_record.record_type, sim_record.fields)
+    return decode_record(sim_record.record_type, data, sim_record.archive_timestamp or None)

@@ -58,7 +58,7 @@ from jinja2.nodes import EvalContext
 from jinja2.utils import _PassArg
 
 from cef_connector.cef.encoder import SEVERITY_TEXTS, LinePlan
-from cef_connector.mapping.filters import ipv6
+from cef_connector.mapping.filters import IANA_PROTOCOLS, cef_time, ipv4, ipv6, nonzero, proto_name
 
 __all__ = [
     "Unsupported",
@@ -131,7 +131,14 @@ def _memoized(function: Callable[[Any], Any], limit: int = 65536) -> Callable[[A
 
 #: Filters whose results generated code remembers: parsing an IPv6 address costs
 #: microseconds, and the same addresses recur on every other line.
-_MEMOIZABLE: tuple[tuple[Callable[..., Any], Callable[[Any], Any]], ...] = ((ipv6, _memoized(ipv6)),)
+_MEMOIZABLE: tuple[tuple[Callable[..., Any], Callable[[Any], Any]], ...] = (
+    (ipv6, _memoized(ipv6)),
+    (ipv4, _memoized(ipv4)),
+)
+
+
+#: Filters :meth:`_Translator.inline_filter` writes inline for int arguments.
+_INLINE_FILTERS = (nonzero, proto_name, cef_time)
 
 
 def _remembered(function: Any) -> Callable[[Any], Any] | None:
@@ -164,6 +171,7 @@ class _Translator:
         self._symbols: dict[int, str] = {}
         self._temporaries = 0
         self.missing_names: dict[str, str] = {}  # names key → global holding its undefined
+        self.name_keys: set[str] = set()  # fast mode: every names key the code reads
 
     def function(self, prefix: str, obj: Any) -> str:
         symbol = self._symbols.get(id(obj))
@@ -184,6 +192,7 @@ class _Translator:
 
     def name_lookup(self, key: str) -> str:
         """Fast mode: ``names[key]``, the undefined value of NamesView when missing."""
+        self.name_keys.add(key)
         missing = self.missing_names.setdefault(key, f"_N{len(self.missing_names)}")
         found = self.temporary()
         return f"({found} if ({found} := n.get({key!r}, _MISSING)) is not _MISSING else {missing})"
@@ -261,6 +270,7 @@ class _Translator:
         ):
             return None
         key = target.arg.value
+        self.name_keys.add(key)
         fallback = self.expr(node.args[0])
         found = self.temporary()
         pick = f"{found} if ({found} := n.get({key!r}, _MISSING)) is not _MISSING else "
@@ -270,6 +280,38 @@ class _Translator:
         # first (the condition is always true; no tuple is built).
         held = self.temporary()
         return f"(({pick}{held}) if ({held} := {fallback}) is {held} else None)"
+
+    def inline_filter(self, node: nodes.Filter) -> str | None:
+        """The common case of a few hot filters as inline code (None: call it).
+
+        For an exact ``int`` argument the code computes what the filter returns (the
+        filters check ``type(x) is int`` themselves); any other value goes to the filter
+        itself, so results and errors are the filter's.  Every argument is evaluated
+        once, in order, as in a call.
+        """
+        func = self.environment.filters.get(node.name)
+        if func not in _INLINE_FILTERS or node.kwargs or node.dyn_args is not None \
+                or node.dyn_kwargs is not None or node.node is None:
+            return None
+        symbol = self.function("F", func)
+        first = self.temporary()
+        value = self.expr(node.node)
+        if func is nonzero and not node.args:
+            return f"((None if {first} == 0 else {first}) if _type({first} := {value}) is _int else {symbol}({first}))"
+        if func is proto_name and not node.args:
+            table = self.function("I", IANA_PROTOCOLS)
+            return (f"(({table}[{first}] if {first} in {table} else _str({first})) "
+                    f"if _type({first} := {value}) is _int else {symbol}({first}))")
+        if func is cef_time and len(node.args) <= 1:
+            if not node.args:
+                return f"({first} * 1000 if _type({first} := {value}) is _int else {symbol}({first}))"
+            second = self.temporary()
+            other = self.expr(node.args[0])
+            # "&" evaluates both sides: the second argument is computed even when the
+            # first is not an int, exactly as in a call.
+            return (f"({first} * 1000 + {second} // 1000 if (_type({first} := {value}) is _int) "
+                    f"& (_type({second} := {other}) is _int) else {symbol}({first}, {second}))")
+        return None
 
     def expr(self, node: nodes.Node) -> str:  # noqa: C901 - one branch per node type
         if isinstance(node, nodes.Const):
@@ -306,6 +348,9 @@ class _Translator:
                 shortcut = self.name_default(node)
                 if shortcut is not None:
                     return shortcut
+            inline = self.inline_filter(node)
+            if inline is not None:
+                return inline
             return self.call_prefix("filter", node.name) + self.expr(node.node) + self.arguments(node) + ")"
         if isinstance(node, nodes.Test):
             return self.call_prefix("test", node.name) + self.expr(node.node) + self.arguments(node) + ")"
@@ -431,10 +476,13 @@ class GeneratedLine:
             ``names`` is the plain names dict; it raises where the reference path may
             raise (the caller then takes the reference path, which reports the error).
         source: the generated Python source (for debugging).
+        name_keys: every ``names`` key the values read (the only ones ``names`` needs
+            to hold: :func:`line_renderer` refuses a value that uses ``names`` whole).
     """
 
     render_line: LineRenderer
     source: str
+    name_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -577,7 +625,7 @@ def line_renderer(
     })
     code = compile(source, f"<mapping lines {origin.source_name}>", "exec")
     exec(code, namespace)  # noqa: S102 - source built only from repr() of constants and names
-    return GeneratedLine(namespace["render_line"], source)
+    return GeneratedLine(namespace["render_line"], source, frozenset(translator.name_keys))
 
 
 def extensions_builder(

@@ -276,12 +276,14 @@ class MappingTable:
         # record type → its line renderer (render_line); absent: the reference path
         self._lines: dict[int, LineRenderer] = {}
         self._line_sources: dict[int, str] = {}
+        self._name_keys: dict[int, frozenset[str]] = {}
         for record_type, (mapping, _, plan, _) in self._by_type.items():
             planned = line_plan(self._vendor, self._product, self._version, plan, self._custom_keys)
             generated = None if planned is None else line_renderer(mapping.render, planned, _missing_name)
             if generated is not None:
                 self._lines[record_type] = generated.render_line
                 self._line_sources[record_type] = generated.source
+                self._name_keys[record_type] = generated.name_keys
         # record type → lines still to compare with the reference path
         self._unverified: dict[int, int] = dict.fromkeys(self._lines, VERIFIED_LINES)
 
@@ -392,6 +394,22 @@ class MappingTable:
         if isinstance(reference, MappingError):
             raise reference
         return reference
+
+    def name_keys(self, record_type: int) -> frozenset[str] | None:
+        """Return the ``names`` keys the mapping of a record type reads.
+
+        The pipeline resolves only these (``metadata.names_for(record, cache, keys)``)
+        for records whose only line is CEF: the line is the same, and the names no
+        mapping value prints are not looked up.
+
+        Args:
+            record_type: an eStreamer record type.
+
+        Returns:
+            The keys, or ``None`` when the type is unmapped or its values are rendered by
+            the reference path (which may read ``names`` as a whole: resolve them all).
+        """
+        return self._name_keys.get(record_type) if record_type in self._lines else None
 
     def line_source(self, record_type: int) -> str | None:
         """Return the generated source of a record type's line renderer (for debugging).

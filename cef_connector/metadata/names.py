@@ -930,27 +930,57 @@ _COMPILED: dict[int, Compiled] = {
 _COMPILED_GENERIC = _compile(_GENERIC, "other records")
 
 
-def names_for(record: Record, cache: MetadataCache) -> dict[str, str]:
+#: (record type, keys) → the compiled resolver of only those names (see ``names_for``).
+_COMPILED_SUBSETS: dict[tuple[int | None, frozenset[str]], Compiled] = {}
+
+
+def _subset(record_type: int | None, sources: Mapping[str, Source],
+            keys: frozenset[str]) -> Compiled:
+    compiled = _COMPILED_SUBSETS.get((record_type, keys))
+    if compiled is None:
+        chosen = {key: source for key, source in sources.items() if key in keys}
+        label = "other records" if record_type is None else f"record {record_type}"
+        compiled = _compile(chosen, f"{label}, names {', '.join(sorted(chosen)) or '(none)'}")
+        _COMPILED_SUBSETS[(record_type, keys)] = compiled
+    return compiled
+
+
+def names_for(record: Record, cache: MetadataCache,
+              keys: frozenset[str] | None = None) -> dict[str, str]:
     """Resolve the metadata names of one event.
 
     Args:
         record: a decoded record (``record_type`` and ``fields`` are used).
         cache: the metadata learned so far.
+        keys: resolve only these name keys (what a CEF mapping reads, from
+            ``MappingTable.name_keys``); None resolves every name of the record type.
+            A resolver per (record type, keys) is generated once and kept.
 
     Returns:
         Name key → name, only for names that resolved (e.g. ``{"device": "ftd-1",
-        "protocol": "TCP"}``).
+        "protocol": "TCP"}``); with ``keys``, the same dict restricted to them.
     """
     fields = record.fields
-    resolve = _COMPILED.get(record.record_type)
-    if resolve is None:
-        if "deviceId" not in fields:
-            return {}
-        resolve = _COMPILED_GENERIC
+    record_type = record.record_type
+    if keys is None:
+        resolve = _COMPILED.get(record_type)
+        if resolve is None:
+            if "deviceId" not in fields:
+                return {}
+            resolve = _COMPILED_GENERIC
+    else:
+        sources = NAME_TABLE.get(record_type)
+        if sources is None:
+            if "deviceId" not in fields:
+                return {}
+            resolve = _subset(None, _GENERIC, keys)
+        else:
+            resolve = _COMPILED_SUBSETS.get((record_type, keys)) or _subset(record_type, sources, keys)
     try:
         return resolve(fields, cache, cache._tables)
     except TypeError:  # an unhashable key value in a hand-made record: resolve name by name
-        return names_for_reference(record, cache)
+        names = names_for_reference(record, cache)
+        return names if keys is None else {key: names[key] for key in names if key in keys}
 
 
 def names_for_reference(record: Record, cache: MetadataCache) -> dict[str, str]:

@@ -275,3 +275,69 @@ def test_remembered_ipv6_results_are_the_filters_own() -> None:
         assert [remembered(v) for v in values] == [ipv6(v) for v in values]
     with pytest.raises(UndefinedError):
         remembered(StrictUndefined(name="address"))
+
+
+# --- filters written inline (nonzero, proto_name, cef_time) ---------------------------------
+
+_FILTER_ARGUMENT = st.one_of(
+    st.integers(-2**70, 2**70), st.sampled_from([0, 1, 6, 17, 58, 255, 256, -1]), st.booleans(),
+    st.none(), st.text(max_size=4), st.floats(allow_nan=False), st.just("0"),
+    st.just("00000000-0000-0000-0000-000000000000"), st.binary(max_size=3))
+
+
+@pytest.fixture(scope="module")
+def inline_filter_table(tmp_path_factory: pytest.TempPathFactory) -> MappingTable:
+    import shutil
+
+    from .conftest import REPO
+
+    base = tmp_path_factory.mktemp("inline")
+    set_dir = base / "mappings" / "custom"
+    set_dir.mkdir(parents=True)
+    (set_dir / "_defaults.yaml").write_text("device_vendor: Cisco\ndevice_product: Firepower\n")
+    (set_dir / "packet.yaml").write_text(
+        "record_types: [2]\n"
+        "signature_id: PKT\n"
+        "name: Packet\n"
+        "severity: 3\n"
+        "extensions:\n"
+        "  cs1: \"{{ packetSecond | nonzero }}\"\n"
+        "  cs2: \"{{ linkType | proto_name }}\"\n"
+        "  cs3: \"{{ packetSecond | cef_time }}\"\n"
+        "  cs4: \"{{ packetSecond | cef_time(linkType) }}\"\n"
+        "  cs5: \"{{ names.device | default(linkType | nonzero) }}\"\n"
+        "labels: {cs1: A, cs2: B, cs3: C, cs4: D, cs5: E}\n")
+    shutil.copytree(REPO / "templates", base / "templates")
+    return load_mappings("custom", DEVICE_VERSION, mappings_dir=base / "mappings",
+                         templates_dir=base / "templates")
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=_FILTER_ARGUMENT, b=_FILTER_ARGUMENT, drop=st.sampled_from(["", "packetSecond", "linkType"]),
+       with_name=st.booleans())
+def test_filters_written_inline_give_the_filters_own_results_and_errors(
+    inline_filter_table: MappingTable, a: Any, b: Any, drop: str, with_name: bool
+) -> None:
+    fields = {key: value for key, value in (("packetSecond", a), ("linkType", b)) if key != drop}
+    rec = Record(record_type=2, archive_timestamp=1, fields=fields, offset=0, is_metadata=False)
+    resolved = {"device": "named"} if with_name else {}
+    assert "== 0 else" in (inline_filter_table.line_source(2) or "")
+    try:  # Jinja alone: the filters called as functions
+        event = inline_filter_table.map_reference(rec, resolved)
+        assert event is not None
+        jinja: str | None = encode(event)
+    except MappingError:
+        jinja = None
+    for path in (fast, reference):  # generated code: the filters inline
+        got = path(inline_filter_table, rec, resolved)
+        if jinja is None:
+            assert isinstance(got, MappingError)
+        else:
+            assert got == jinja
+
+
+def test_the_packaged_connection_mapping_writes_nonzero_proto_name_and_cef_time_inline() -> None:
+    table = load_mappings("default", DEVICE_VERSION)
+    source = table.line_source(71)
+    assert source is not None
+    assert "* 1000 +" in source and "== 0 else" in source and "in I_" in source
