@@ -85,6 +85,8 @@ STAGES: dict[str, str] = {
     "cef": "decode + names + CEF",
     "line": "... + CEF via render_line",
     "file": "full pipeline -> CEF file",
+    "file2": "... 2 worker processes",
+    "fileeach": "... flush + bookmark per bundle",
     "json": "full pipeline -> JSON file",
     "tls": "full path over TLS",
 }
@@ -253,16 +255,25 @@ def stage_framing(capture: Path, workdir: Path) -> Callable[[], int]:
     return run
 
 
-def _replay(capture: Path, on_event: Callable[[Any], bool]) -> None:
-    """Drive a Connection over the capture; ``on_event`` returns True to acknowledge."""
+def _replay(capture: Path, on_event: Callable[[Any], int], decode_records: bool = True,
+            on_idle: Callable[[], int] | None = None) -> None:
+    """Drive a Connection over the capture, as ``ServerRunner._drain`` drives one.
+
+    ``on_event`` returns how many bundles to acknowledge (True: one); ``on_idle`` is
+    called when the bytes read so far hold no further message (``NEED_DATA``) and also
+    returns how many bundles to acknowledge (``RecordHandler.settle``).
+    """
     from cef_connector.estreamer import NEED_DATA, Connection
 
-    connection = Connection(0, FLAGS)
+    connection = Connection(0, FLAGS, decode_records=decode_records)
     connection.initiate()
     for data in chunks(capture):
         connection.receive_data(data)
         while (event := connection.next_event()) is not NEED_DATA:
-            if on_event(event):
+            for _ in range(int(on_event(event))):
+                connection.acknowledge()
+        if on_idle is not None:
+            for _ in range(on_idle()):
                 connection.acknowledge()
         connection.data_to_send()
 
@@ -295,6 +306,7 @@ def _names_stage(capture: Path, with_cef: bool, fused: bool = False) -> Callable
 
     mappings = load_mappings("default", "7.4.0")
     render_line = getattr(mappings, "render_line", None)
+    name_keys = mappings.name_keys
 
     def run() -> int:
         cache = MetadataCache()
@@ -306,7 +318,8 @@ def _names_stage(capture: Path, with_cef: bool, fused: bool = False) -> Callable
                 if event.is_metadata:
                     cache.learn(event)
                     return False
-                names = names_for(event, cache)
+                # as the pipeline does for CEF outputs: only the names the mapping reads
+                names = names_for(event, cache, name_keys(event.record_type))
                 if fused:
                     render_line(event, names)
                 elif with_cef:
@@ -335,8 +348,17 @@ def stage_line(capture: Path, workdir: Path) -> Callable[[], int]:
     return _names_stage(capture, with_cef=True, fused=True)
 
 
-def _pipeline_stage(capture: Path, workdir: Path, adapter: str) -> Callable[[], int]:
-    """RecordHandler + a real file output + a real bookmark, as ServerRunner builds them."""
+def _pipeline_stage(capture: Path, workdir: Path, adapter: str,
+                    workers: int = 1, settle_bundles: int | None = None) -> Callable[[], int]:
+    """RecordHandler + a real file output + a real bookmark, as ServerRunner builds them.
+
+    With ``workers`` > 1, a ``parallel.WorkerPool`` renders; its start-up (spawn, mapping
+    compile in every worker) happens here, outside the timed runs, and is printed.
+    ``settle_bundles`` is the runner's (``app.SETTLE_BUNDLES``) unless given: bundles read
+    back to back (256 KiB per read) share a flush and bookmark; 1 flushes, bookmarks and
+    acknowledges at every bundle end, as with an FMC that waits for each acknowledgement.
+    """
+    from cef_connector.app import SETTLE_BUNDLES
     from cef_connector.bookmark import Bookmark
     from cef_connector.config.schema import OutputterSettings, RecordFilter
     from cef_connector.mapping import load_mappings
@@ -348,6 +370,19 @@ def _pipeline_stage(capture: Path, workdir: Path, adapter: str) -> Callable[[], 
 
     mappings = load_mappings("default", "7.4.0")
     runs = 0
+    pool = None
+    if workers > 1:
+        import functools
+
+        from cef_connector.estreamer import Limits
+        from cef_connector.parallel import RendererSpec, WorkerPool
+
+        spec = RendererSpec(functools.partial(load_mappings, "default", "7.4.0"), RecordFilter(),
+                            (adapter,), "skip", True, Limits().max_block_depth)
+        pool = WorkerPool(spec, workers)
+        pool.start(MetadataCache())
+        print(f"worker pool of {workers} started in {pool.start_seconds:.2f} s (not timed)",
+              file=sys.stderr, flush=True)
 
     def run() -> int:
         nonlocal runs
@@ -367,19 +402,34 @@ def _pipeline_stage(capture: Path, workdir: Path, adapter: str) -> Callable[[], 
             mappings=mappings, metadata=MetadataCache(), outputs=[output],
             record_filter=RecordFilter(), bookmarks=Bookmark(base / "bookmark.json"),
             counters=counters, save_metadata=lambda cache: save_metadata(cache, metadata_path),
-            **extra)
-        _replay(capture, lambda event: handler.handle(event).acknowledge)
+            workers=pool, settle_bundles=settle_bundles or SETTLE_BUNDLES, **extra)
+
+        def on_event(event: Any) -> int:
+            result = handler.handle(event)
+            return result.bundles if result.acknowledge else 0
+
+        _replay(capture, on_event, decode_records=pool is None, on_idle=handler.settle)
         handler.finish()
         output.close()
         written = counters.events_written
         shutil.rmtree(base)
         return written
 
+    if pool is not None:
+        run.close = pool.close  # type: ignore[attr-defined]
     return run
 
 
 def stage_file(capture: Path, workdir: Path) -> Callable[[], int]:
     return _pipeline_stage(capture, workdir, "cef")
+
+
+def stage_file2(capture: Path, workdir: Path) -> Callable[[], int]:
+    return _pipeline_stage(capture, workdir, "cef", workers=2)
+
+
+def stage_file_each(capture: Path, workdir: Path) -> Callable[[], int]:
+    return _pipeline_stage(capture, workdir, "cef", settle_bundles=1)
 
 
 def stage_json(capture: Path, workdir: Path) -> Callable[[], int]:
@@ -511,6 +561,8 @@ STAGE_FUNCTIONS: dict[str, Callable[[Path, Path], Callable[[], int]]] = {
     "cef": stage_cef,
     "line": stage_line,
     "file": stage_file,
+    "file2": stage_file2,
+    "fileeach": stage_file_each,
     "json": stage_json,
     "tls": stage_tls,
 }
@@ -616,6 +668,11 @@ def print_table(results: dict[str, Any], baseline: dict[str, Any] | None) -> Non
               f"{result['peak_rss_mb']:>8.0f}MB{ratio:>9}")
         if "note" in result:
             print(f"{'':<28}note: {result['note']}")
+    stages = results["stages"]
+    if stages.get("file", {}).get("median") and stages.get("file2", {}).get("median"):
+        one, two = stages["file"], stages["file2"]
+        print(f"2 worker processes / 1 process (file2/file): median {two['median'] / one['median']:.2f}x, "
+              f"per CPU-s of the main process {two['cpu_median'] / one['cpu_median']:.2f}x")
     scale = results.get("rss_check")
     if scale:
         print()

@@ -8,6 +8,7 @@ reconnects with backoff when anything goes wrong.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import signal
@@ -43,6 +44,7 @@ from cef_connector.mapping import MappingTable, load_mappings
 from cef_connector.metadata.store import load_metadata, save_metadata
 from cef_connector.monitoring import Counters, Monitor
 from cef_connector.outputs import build_output
+from cef_connector.parallel import RendererSpec, WorkerPool, effective_workers
 from cef_connector.pipeline import HandleResult, RecordHandler
 from cef_connector.session.backoff import Backoff
 from cef_connector.session.client import FmcSession
@@ -50,9 +52,14 @@ from cef_connector.session.tls import client_context, load_pkcs12
 
 __all__ = ["ServerRunner", "RunResult", "run_command", "simulate_command", "demo_command",
            "parse_since", "load_configured_mappings", "tls_context_for", "fmc_session",
-           "limits_for"]
+           "limits_for", "renderer_spec"]
 
 log = logging.getLogger(__name__)
+
+#: At most this many bundles share one flush and bookmark when they arrive back to back
+#: (an FMC that sends several before it waits): they are acknowledged together as soon
+#: as the messages at hand are used up, never before their lines are durable.
+SETTLE_BUNDLES = 32
 
 
 def parse_since(text: str) -> int:
@@ -98,6 +105,24 @@ def load_configured_mappings(settings: Settings) -> MappingTable:
     return load_mappings(settings.mapping_set, settings.device_version,
                          override_dir=settings.mappings_dir,
                          override_templates_dir=settings.templates_dir)
+
+
+def renderer_spec(settings: Settings, adapter_names: tuple[str, ...]) -> RendererSpec:
+    """What each worker process needs to render as this process does (``workerProcesses``).
+
+    The workers build their mapping table with the same call as
+    :func:`load_configured_mappings`.
+
+    Args:
+        settings: the configuration.
+        adapter_names: ``RecordHandler.adapter_names``.
+    """
+    factory = functools.partial(load_mappings, settings.mapping_set, settings.device_version,
+                                override_dir=settings.mappings_dir,
+                                override_templates_dir=settings.templates_dir)
+    return RendererSpec(factory, settings.record_filter, adapter_names,
+                        settings.unknown_records, settings.dedupe.enabled,
+                        settings.limits.max_block_depth)
 
 
 def tls_context_for(server: ServerSettings) -> object:
@@ -290,8 +315,14 @@ class ServerRunner:
             dedupe=dedupe.enabled, max_identities=dedupe.max_identities,
             skip_older=dedupe.skip_older,
             adapters=[spec.adapter for spec in settings.outputters],
-            unknown_records=settings.unknown_records)
+            unknown_records=settings.unknown_records, settle_bundles=SETTLE_BUNDLES)
         self.monitor = Monitor(self.counters, settings.monitor.period_seconds, clock)
+        #: worker processes rendering records (None: this process renders them)
+        self.workers: WorkerPool | None = None
+        count = effective_workers(settings.worker_processes)
+        if count > 1:
+            self.workers = WorkerPool(renderer_spec(settings, self.handler.adapter_names),
+                                      count)
 
     # -- the service loop ------------------------------------------------------
 
@@ -312,6 +343,11 @@ class ServerRunner:
         for output in self.outputs:
             output.open()
         try:
+            if self.workers is not None:
+                # After the resume state is loaded would be as good: the cache is the one
+                # loaded from disk either way.  Started here so that close() always runs.
+                self.workers.start(self.handler.metadata)
+                self.handler.workers = self.workers
             self._resume()
             while not self._done():
                 try:
@@ -383,6 +419,13 @@ class ServerRunner:
             log.error("%s; stopping without it: the lines not written are read again from "
                       "the FMC at the next start (the bookmark stays at %d)", exc,
                       self.handler.bookmark)
+        except SessionError as exc:  # a worker process ended during the last chunks
+            log.error("%s; stopping: the records it had not rendered are read again from "
+                      "the FMC at the next start (the bookmark is at %d)", exc,
+                      self.handler.bookmark)
+        finally:
+            if self.workers is not None:
+                self.workers.close()
         for output in self.outputs:
             try:
                 output.close()
@@ -410,7 +453,14 @@ class ServerRunner:
 
     def _settle(self) -> bool:
         try:
-            self.handler.finish()
+            try:
+                self.handler.finish()
+            except SessionError as exc:
+                # A worker process ended with chunks in flight: they are dropped (read
+                # again from the bookmark); what was written before them is settled now.
+                self.counters.errors_total[exc.kind] += 1
+                log.warning("%s", exc)
+                self.handler.finish()
         except (OutputError, BookmarkError) as exc:
             return self._wait_for_outputs(exc)
         return True
@@ -511,7 +561,7 @@ class ServerRunner:
     def _one_session(self) -> None:
         start = self._request_timestamp()
         connection = Connection(start, self.settings.request_flags, self.settings.event_types,
-                                limits=self.limits)
+                                limits=self.limits, decode_records=self.workers is None)
         log.info("connecting to %s:%d (start timestamp %d, flags 0x%08x)",
                  self.server.host, self.server.port, start, self.settings.request_flags)
         session = fmc_session(self.settings, self.server_index, self.tls_context)
@@ -569,15 +619,30 @@ class ServerRunner:
                 # succeeds; only then is the bundle acknowledged.
                 if not self._wait_for_outputs(exc):
                     return
-                result = HandleResult(acknowledge=True)
+                result = HandleResult(acknowledge=True, bundles=self.handler.settle())
             if result.acknowledge:
-                self._send(session, connection.acknowledge())
-                self.counters.bundles_acknowledged_total += 1
-                if not self._streaming:
-                    self._healthy()
+                self._acknowledge(session, connection, result.bundles)
             outgoing = connection.data_to_send()
             if outgoing:
                 self._send(session, outgoing)
+        # The messages at hand are used up (or we stop): the bundles whose flush waited
+        # for them are made durable and acknowledged now, before waiting for more data.
+        try:
+            settled = self.handler.settle()
+        except (OutputError, BookmarkError) as exc:
+            if not self._wait_for_outputs(exc):
+                return
+            settled = self.handler.settle()
+        if settled:
+            self._acknowledge(session, connection, settled)
+
+    def _acknowledge(self, session: FmcSession, connection: Connection, bundles: int) -> None:
+        if bundles <= 0:
+            return
+        self._send(session, b"".join(connection.acknowledge() for _ in range(bundles)))
+        self.counters.bundles_acknowledged_total += bundles
+        if not self._streaming:
+            self._healthy()
 
     @staticmethod
     def _send(session: FmcSession, data: bytes) -> None:

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from cef_connector.bookmark import ResumeState
-from cef_connector.errors import OutputError, SessionError
+from cef_connector.errors import ConfigError, OutputError, SessionError
 from cef_connector.estreamer import (
     BundleEnd,
     Keepalive,
@@ -184,3 +184,70 @@ def test_keepalives_are_counted() -> None:
     handler.handle(Keepalive(offset=0))
     handler.handle(Keepalive(offset=8))
     assert counters.keepalives_received_total == 2
+
+
+# --- bundles that share one flush (settle_bundles) -------------------------------------------
+
+def _settling_handler(journal: list[str], settle_bundles: int, fail_flush: bool = False
+                      ) -> tuple[RecordHandler, MemoryOutput, MemoryBookmarks]:
+    output = MemoryOutput(journal, fail_flush=fail_flush)
+    bookmarks = MemoryBookmarks(journal)
+    handler = RecordHandler(mappings=MAPPINGS, metadata=MetadataCache(), outputs=[output],
+                            record_filter=Everything(), bookmarks=bookmarks, counters=Counters(),
+                            settle_bundles=settle_bundles)
+    return handler, output, bookmarks
+
+
+def test_bundles_read_back_to_back_share_one_flush_and_are_acknowledged_together() -> None:
+    journal: list[str] = []
+    handler, output, bookmarks = _settling_handler(journal, settle_bundles=8)
+    for second in (10, 20, 30):
+        handler.handle(_event(71, 1_600_000_000 + second))
+        result = handler.handle(_bundle_end())
+        assert (result.acknowledge, journal, output.lines) == (False, [], [])
+    assert handler.settle() == 3
+    assert journal == ["flush", "bookmark 1600000030"]
+    assert len(output.lines) == 3
+    assert handler.settle() == 0  # nothing left: no second flush, nothing to acknowledge
+    assert journal == ["flush", "bookmark 1600000030"]
+
+
+def test_the_bundle_that_reaches_the_limit_settles_every_waiting_bundle() -> None:
+    journal: list[str] = []
+    handler, _output, bookmarks = _settling_handler(journal, settle_bundles=2)
+    handler.handle(_event(71, 1_600_000_010))
+    assert handler.handle(_bundle_end()).acknowledge is False
+    handler.handle(_event(71, 1_600_000_020))
+    result = handler.handle(_bundle_end())
+    assert (result.acknowledge, result.bundles) == (True, 2)
+    assert bookmarks.saved == [1_600_000_020]
+
+
+def test_a_failed_shared_flush_keeps_the_count_until_the_outputs_recover() -> None:
+    journal: list[str] = []
+    handler, output, bookmarks = _settling_handler(journal, settle_bundles=8, fail_flush=True)
+    for second in (10, 20):
+        handler.handle(_event(71, 1_600_000_000 + second))
+        handler.handle(_bundle_end())
+    with pytest.raises(OutputError, match="disk full"):
+        handler.settle()
+    assert bookmarks.saved == []
+    output.fail_flush = False
+    handler.finish()  # what the runner retries until the disk has room again
+    assert bookmarks.saved == [1_600_000_020]
+    assert handler.settle() == 2  # both bundles are durable now: acknowledge them
+
+
+def test_a_new_session_forgets_bundles_of_the_old_connection() -> None:
+    journal: list[str] = []
+    handler, _output, _bookmarks = _settling_handler(journal, settle_bundles=8)
+    handler.handle(_event(71, 1_600_000_010))
+    handler.handle(_bundle_end())
+    handler.finish()
+    handler.start_session()
+    assert handler.settle() == 0
+
+
+def test_settle_bundles_below_one_is_refused() -> None:
+    with pytest.raises(ConfigError, match="settle_bundles must be at least 1, not 0"):
+        _settling_handler([], settle_bundles=0)

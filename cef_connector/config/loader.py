@@ -913,7 +913,7 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
     response_timeout = root.number("responseTimeout", 2.0)
     enabled = root.boolean("enabled", True)
     always_continue = root.boolean("alwaysAttemptToContinue", False)
-    worker_processes = root.integer("workerProcesses", 4, 1, 1024)
+    worker_processes = root.integer("workerProcesses", 1, 1, 1024)
     queue_size = root.integer("queueSize", 200, 1, 2**31 - 1)
     batch_size = root.integer("batchSize", 100, 1, 2**31 - 1)
     root.array("conditions")  # eNcore's optional conditions list: accepted, not used

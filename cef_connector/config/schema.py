@@ -496,7 +496,8 @@ class Settings:
     ==========================================  ==============================================
 
     The environment variable ``CEF_CONNECTOR_PKCS12_PASSWORD`` overrides every password.
-    eNcore keys accepted for compatibility but not used: ``workerProcesses``,
+    ``workerProcesses`` is honoured (see ``worker_processes``).
+    eNcore keys accepted for compatibility but not used:
     ``queueSize``, ``batchSize``, ``conditions``, ``alwaysAttemptToContinue`` (we always
     reconnect), ``enabled``, ``subscription.records.connection`` (seen in real eNcore
     files, never read by eNcore), the scp/http stream options
@@ -528,7 +529,10 @@ class Settings:
         logging: logging settings.
         monitor: status line settings.
         state_dir: bookmarks and metadata cache ("stateDirectory").
-        worker_processes: eNcore's "workerProcesses"; accepted, not used.
+        worker_processes: eNcore's "workerProcesses", honoured: with more than 1, records
+            are decoded, named and rendered in that many worker processes (capped at the
+            machine's CPU count), with the same output, order and bookmark as with 1.
+            Default 1 when the key is absent (eNcore's files carry 4).
         enabled: eNcore's "enabled"; accepted, not used.
         always_attempt_to_continue: eNcore's "alwaysAttemptToContinue"; accepted, not
             used (we always reconnect with backoff).
@@ -559,7 +563,7 @@ class Settings:
     logging: LoggingSettings = LoggingSettings()
     monitor: MonitorSettings = MonitorSettings()
     state_dir: Path = Path(".")
-    worker_processes: int = 4
+    worker_processes: int = 1
     enabled: bool = True
     always_attempt_to_continue: bool = False
     queue_size: int = 200

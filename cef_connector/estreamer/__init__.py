@@ -21,7 +21,7 @@ encoders (``encode.py``) are compiled from them once, at import.
 
 from __future__ import annotations
 
-from .connection import Connection, ConnectionState
+from .connection import Connection, ConnectionState, decode_spans
 from .constants import (
     DEFAULT_EVENT_TYPES,
     METADATA_RECORD_TYPES,
@@ -51,6 +51,7 @@ from .events import (
     Event,
     Keepalive,
     NeedData,
+    RecordBatch,
     RecordDecodeFailed,
     ServerError,
     StreamingInformation,
@@ -114,6 +115,8 @@ __all__ = [
     # connection and events
     "Connection",
     "ConnectionState",
+    "decode_spans",
+    "RecordBatch",
     "Event",
     "StreamingInformation",
     "Keepalive",

@@ -14,7 +14,7 @@ States (``ConnectionState``)::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import Enum
 
 from cef_connector.errors import LocalProtocolError, RemoteProtocolError
@@ -35,6 +35,7 @@ from .events import (
     Event,
     Keepalive,
     NeedData,
+    RecordBatch,
     RecordDecodeFailed,
     ServerError,
     StreamingInformation,
@@ -42,7 +43,7 @@ from .events import (
     UnknownRecord,
 )
 from .framing import Frame, Framer
-from .records import DECODERS, UnsupportedRecordVersion
+from .records import DECODERS, Record, UnsupportedRecordVersion
 from .requests import (
     build_event_stream_request,
     build_null,
@@ -52,7 +53,7 @@ from .requests import (
 )
 from .wire import PAIR_U32 as _PAIR
 
-__all__ = ["Connection", "ConnectionState"]
+__all__ = ["Connection", "ConnectionState", "decode_spans"]
 
 
 class ConnectionState(Enum):
@@ -79,6 +80,9 @@ class Connection:
         flags: Request flags (§3.3), e.g. 0x48900061.
         event_types: (eventType, version) pairs for the extended request (§3.7).
         limits: Sanity limits (message size, bundle size, block depth).
+        decode_records: False: return each bundle's (or EventData message's) records as
+            one undecoded ``RecordBatch`` (framing checked) before its ``BundleEnd``, for
+            a caller that decodes them elsewhere (``decode_spans``, worker processes).
 
     Raises:
         LocalProtocolError: An argument is out of range.
@@ -90,11 +94,13 @@ class Connection:
         flags: int,
         event_types: Sequence[tuple[int, int]] = DEFAULT_EVENT_TYPES,
         limits: Limits = Limits(),
+        decode_records: bool = True,
     ) -> None:
         # Built (and so validated) up front: a bad argument fails here, not mid-handshake.
         self._request = build_event_stream_request(initial_timestamp, flags)
         self._streaming_request = build_streaming_request(initial_timestamp, flags, event_types)
         self._limits = limits
+        self._decode_records = decode_records
         self._framer = Framer(limits)
         self._state = ConnectionState.IDLE
         self._outgoing = bytearray()
@@ -340,68 +346,99 @@ class Connection:
         connection_id: int,
         sequence_number: int,
     ) -> Iterator[Event]:
-        # Records are decoded in place from the message body (a bytes object): offsets,
-        # not slices, so no record's bytes are copied unless it is passed on undecoded.
-        body = frame.body
-        offset = frame.offset
-        depth = self._limits.max_block_depth
-        decoders = DECODERS
-        unpack_pair = _PAIR.unpack_from
-        for index, (start, length) in enumerate(spans):
-            # §4.1: the record header is 8 or 16 bytes, decided by length for each record.
-            record_type, record_length = unpack_pair(body, start)
-            record_type &= RECORD_TYPE_MASK
-            stop = start + length
-            if length == record_length + 8:
-                archive = None
-                data_start = start + 8
-            elif length == record_length + 16:
-                archive = unpack_pair(body, start + 8)[0]
-                data_start = start + 16
-            else:
-                yield RecordDecodeFailed(
-                    record_type=record_type,
-                    offset=offset,
-                    reason=(
-                        f"record {record_type}: payload length {length} is neither "
-                        f"recordLength {record_length} + 8 nor + 16 (record {index} of the "
-                        f"message, at stream offset {offset + MESSAGE_HEADER_SIZE + start})"
-                    ),
-                )
-                continue
-            decoder = decoders.get(record_type)
-            version: int | None = None
-            if decoder is not None:
-                try:
-                    record = decoder.decode_at(body, data_start, stop, archive, offset, depth)
-                except UnsupportedRecordVersion as error:
-                    version = error.block_type
-                except RemoteProtocolError as error:
-                    yield RecordDecodeFailed(
-                        record_type=record_type,
-                        offset=offset,
-                        reason=(
-                            f"{error} [record {index} of the message, payload at stream offset "
-                            f"{offset + MESSAGE_HEADER_SIZE + start}]"
-                        ),
-                    )
-                    continue
-                else:
-                    yield record
-                    continue
-            # No layout for the record type, or none for its version (block type): passed
-            # on undecoded, with its raw record data (never silently dropped).
-            yield UnknownRecord(
-                record_type=record_type,
-                archive_timestamp=archive,
-                data=body[data_start:stop],
-                offset=offset,
-                version=version,
-            )
+        if self._decode_records:
+            yield from decode_spans(frame.body, frame.offset, spans, self._limits.max_block_depth)
+        else:
+            yield RecordBatch(body=frame.body, offset=frame.offset, spans=tuple(spans))
         self._unacknowledged += 1
         yield BundleEnd(
             connection_id=connection_id,
             sequence_number=sequence_number,
             record_count=len(spans),
+            offset=frame.offset,
+        )
+
+
+def decode_spans(
+    body: bytes,
+    offset: int,
+    spans: Iterable[tuple[int, int]],
+    max_block_depth: int = Limits().max_block_depth,
+    *,
+    first_index: int = 0,
+    base: int = 0,
+) -> Iterator[Record | UnknownRecord | RecordDecodeFailed]:
+    """Decode the records of one message (a ``RecordBatch``), in order.
+
+    ``Connection`` uses it for every message it decodes itself, so a ``RecordBatch``
+    decoded here gives exactly the events the decoding mode returns.
+
+    Args:
+        body: The message body, or a slice of it.
+        offset: Stream offset of the message header.
+        spans: ``(start, length)`` of each record (record header included) in ``body``.
+        max_block_depth: Deepest block nesting accepted (``Limits.max_block_depth``).
+        first_index: Index in the message of the first span (for error messages).
+        base: Position in the message body of ``body[0]`` when ``body`` is a slice
+            (for the stream offsets in error messages).
+
+    Yields:
+        One ``Record``, ``UnknownRecord`` or ``RecordDecodeFailed`` per span.
+    """
+    # Records are decoded in place from the message body (a bytes object): offsets,
+    # not slices, so no record's bytes are copied unless it is passed on undecoded.
+    depth = max_block_depth
+    decoders = DECODERS
+    unpack_pair = _PAIR.unpack_from
+    where = offset + MESSAGE_HEADER_SIZE + base
+    for index, (start, length) in enumerate(spans, first_index):
+        # §4.1: the record header is 8 or 16 bytes, decided by length for each record.
+        record_type, record_length = unpack_pair(body, start)
+        record_type &= RECORD_TYPE_MASK
+        stop = start + length
+        if length == record_length + 8:
+            archive = None
+            data_start = start + 8
+        elif length == record_length + 16:
+            archive = unpack_pair(body, start + 8)[0]
+            data_start = start + 16
+        else:
+            yield RecordDecodeFailed(
+                record_type=record_type,
+                offset=offset,
+                reason=(
+                    f"record {record_type}: payload length {length} is neither "
+                    f"recordLength {record_length} + 8 nor + 16 (record {index} of the "
+                    f"message, at stream offset {where + start})"
+                ),
+            )
+            continue
+        decoder = decoders.get(record_type)
+        version: int | None = None
+        if decoder is not None:
+            try:
+                record = decoder.decode_at(body, data_start, stop, archive, offset, depth)
+            except UnsupportedRecordVersion as error:
+                version = error.block_type
+            except RemoteProtocolError as error:
+                yield RecordDecodeFailed(
+                    record_type=record_type,
+                    offset=offset,
+                    reason=(
+                        f"{error} [record {index} of the message, payload at stream offset "
+                        f"{where + start}]"
+                    ),
+                )
+                continue
+            else:
+                yield record
+                continue
+        # No layout for the record type, or none for its version (block type): passed
+        # on undecoded, with its raw record data (never silently dropped).
+        yield UnknownRecord(
+            record_type=record_type,
+            archive_timestamp=archive,
+            data=body[data_start:stop],
             offset=offset,
+            version=version,
         )

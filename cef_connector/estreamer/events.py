@@ -20,6 +20,7 @@ __all__ = [
     "UnknownRecord",
     "RecordDecodeFailed",
     "BundleEnd",
+    "RecordBatch",
     "UnknownMessage",
     "ConnectionClosed",
     "NeedData",
@@ -125,6 +126,25 @@ class BundleEnd:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RecordBatch:
+    """The records of one bundle (or plain EventData message), framed but not decoded.
+
+    Only a ``Connection(..., decode_records=False)`` returns it, once per message and
+    right before the message's ``BundleEnd``.  ``connection.decode_spans(body, offset,
+    spans, ...)`` decodes them into the events the decoding mode would have returned.
+
+    Attributes:
+        body: The message body (bytes, as received).
+        offset: Stream offset of the message header.
+        spans: ``(start, length)`` of each record (its record header included) in ``body``.
+    """
+
+    body: bytes
+    offset: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnknownMessage:
     """A message type the client does not handle; skipped by its length (§2.6).
 
@@ -175,6 +195,7 @@ Event = Union[
     UnknownRecord,
     RecordDecodeFailed,
     BundleEnd,
+    RecordBatch,
     UnknownMessage,
     ConnectionClosed,
 ]

@@ -193,3 +193,67 @@ def test_trace_level_logs_every_message_sent_and_received_as_hex(
                 if r.getMessage().startswith(f"received from {where}")]
     assert received[0].startswith(f"received from {where}: ")
     assert "\n00000000  00010803 00000030 00001389 00000008" in received[0]
+
+
+def test_bundles_sent_before_an_acknowledgement_share_flushes_and_all_are_acknowledged(
+        sim_dir: Path, parse_cef: Callable[[str], Any]) -> None:
+    # An FMC that sends up to 8 bundles before it waits: the connector flushes and
+    # bookmarks once for the bundles it has in hand, then acknowledges each of them.
+    with SimulatorServer(sim_dir, events=600, seed=6, start_time=START_TIME,
+                         records_per_bundle=10, window=8) as sim:
+        runner = _runner(_settings(sim_dir, sim.port), max_events=600)
+        saves: list[int] = []
+        save_state = runner.bookmarks.save_state
+
+        def counting(state: Any) -> None:
+            saves.append(state.timestamp)
+            save_state(state)
+
+        runner.bookmarks.save_state = counting  # type: ignore[method-assign]
+        result = runner.run()
+        acked = sim.counters.bundles_acked
+
+    lines = _lines(sim_dir)
+    assert len(lines) == 600
+    assert len({_identity(parse_cef(line)) for line in lines}) == 600
+    assert acked == result.counters.bundles_acknowledged_total >= 60
+    assert saves == sorted(saves) and saves[-1] == result.counters.bookmark
+
+
+def test_bundles_received_in_one_read_are_flushed_once_then_each_acknowledged(
+        sim_dir: Path) -> None:
+    from cef_connector.estreamer import NEED_DATA, Connection, encode_bundle, encode_record
+    from cef_connector.estreamer.requests import build_null
+    from cef_connector.mapping.samples import samples_for
+
+    runner = _runner(_settings(sim_dir, 8302))
+    for output in runner.outputs:
+        output.open()
+    journal: list[str] = []
+    save_state = runner.bookmarks.save_state
+
+    def saving(state: Any) -> None:
+        journal.append(f"bookmark {state.timestamp}")
+        save_state(state)
+
+    class Session:
+        where = "test"
+
+        def send(self, data: bytes) -> None:
+            journal.append(f"send {len(data) // 8} null" if data == build_null() * (len(data) // 8)
+                           else f"send {data!r}")
+
+    runner.bookmarks.save_state = saving  # type: ignore[method-assign]
+    sample = samples_for(71)[0]
+    data = b"".join(
+        encode_bundle(7, sequence, [encode_record(71, sample.fields, START_TIME + sequence)])
+        for sequence in (1, 2, 3))
+    connection = Connection(0, 0x40000000)
+    connection.initiate()
+    connection.receive_data(data)
+    runner._drain(Session(), connection)  # noqa: SLF001 - the loop body, without a socket
+
+    assert journal == [f"bookmark {START_TIME + 3}", "send 3 null"]
+    assert connection.next_event() is NEED_DATA and connection.unacknowledged_bundles == 0
+    assert runner.counters.bundles_acknowledged_total == 3
+    assert sum(runner.counters.events_written_total.values()) == 3
