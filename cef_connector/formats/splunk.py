@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cef_connector.formats.encore_tables import SPLUNK_FIELD_KEYS, VIEW_SPLUNK_KEYS
@@ -94,42 +94,121 @@ def _flatten(prefix: str, value: Any, out: list[str]) -> None:
         out.append(prefix + "=" + splunk_value(value))
 
 
-#: Templates kept per record type (one per combination of value types seen).
-_MAX_TEMPLATES = 256
+#: Plans kept per record type (one per shape of view) and templates per plan (one per
+#: combination of value types); each cache is emptied when it grows past its bound.
+_MAX_PLANS = 256
+_MAX_TEMPLATES = 64
 
-#: Texts remembered as needing no quotes; the set is emptied when it grows past this
-#: (about 10 MB at most).
-_MAX_SAFE_TEXTS = 100_000
+#: Texts remembered with their rendering (zone and policy UUIDs, addresses, names repeat
+#: from record to record); the cache is emptied when it grows past this (about 20 MB).
+_MAX_TEXTS = 100_000
+
+_NONE = type(None)
 
 
 class _Template:
-    """The line body for one combination of value types of a record type's fields.
+    """The line body for one combination of value types of a plan's slots.
 
-    ``text`` positions hold str values that are checked (and quoted when needed) per
-    record; ``other`` positions hold values rendered by :func:`splunk_value`; ``pick``
-    takes the present values in order; ``body`` is the ``key=%s ...`` format.
-    Integers, the common case, are formatted by ``%`` in one step.
+    ``texts`` positions hold str values, rendered through the formatter's cache of
+    texts; ``others`` positions hold values rendered by :func:`splunk_value`; integers,
+    the common case, are formatted by ``%``.  A None in a field slot leaves the key out;
+    in a name slot it is written (``None``) as eNcore's adapter wrote any value.
+    ``pick`` takes the values the body has a ``%s`` for from the values followed by the
+    rendered texts.
     """
 
-    __slots__ = ("body", "text", "other", "pick")
+    __slots__ = ("kinds", "body", "texts", "others", "pick", "pick_texts")
 
-    def __init__(self, prefixes: tuple[str, ...], kinds: tuple[type, ...]) -> None:
-        kept = [index for index, kind in enumerate(kinds) if kind is not type(None)]
+    def __init__(self, prefixes: tuple[str, ...], fields: int, kinds: tuple[type, ...]) -> None:
+        self.kinds = kinds
+        kept: list[int] = []
+        texts: list[int] = []
+        others: list[int] = []
+        for index, kind in enumerate(kinds):
+            if kind is _NONE and index < fields:
+                continue
+            kept.append(index)
+            if kind is str:
+                texts.append(index)
+            elif kind is not int:
+                others.append(index)
         self.body = " ".join(prefixes[index].replace("%", "%%") + "%s" for index in kept)
-        self.text = tuple(index for index in kept if kinds[index] is str)
-        self.other = tuple(index for index in kept if kinds[index] is not str
-                           and kinds[index] is not int)
-        self.pick = (operator.itemgetter(*kept) if len(kept) > 1
-                     else (lambda values: (values[kept[0]],)) if kept
-                     else (lambda values: ()))
+        self.texts = tuple(texts)
+        self.others = tuple(others)
+        rendered = {index: len(kinds) + number for number, index in enumerate(texts)}
+        self.pick = _picker([rendered.get(index, index) for index in kept], -1)
+        self.pick_texts = _picker(texts, -1)
+
+
+def _picker(positions: list[int], size: int) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A function giving the values at ``positions`` as a tuple (all of them: ``tuple``)."""
+    if len(positions) == size:
+        return tuple
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    if positions:
+        only = positions[0]
+        return lambda values: (values[only],)
+    return lambda values: ()
+
+
+class _Plan:
+    """Where every value of a line goes, for one record type and one shape of view.
+
+    The slots are the table's fields (a computed name under a field's Splunk key takes
+    that field's place) followed by the other computed names in view order; ``gather``
+    takes them from the field values followed by the view values.  ``second`` is the
+    view position of ``event_sec``, or None.
+    """
+
+    __slots__ = ("prefixes", "fields", "gather", "second", "templates")
+
+    def __init__(self, table: _Table, view_keys: tuple[str, ...],
+                 keys_of: Callable[[str], tuple[str, ...]]) -> None:
+        count = len(table.fields)
+        #: Splunk key → view position; a key given twice keeps its first place and takes
+        #: the later value, as the assignments of the reference would.
+        computed: dict[str, int] = {}
+        for index, view_key in enumerate(view_keys):
+            for key in keys_of(view_key):
+                computed[key] = count + index
+        second = computed.pop("event_sec", None)
+        self.second = None if second is None else second - count
+        sources = list(range(count))
+        prefixes = list(table.prefixes)
+        for key, source in computed.items():
+            position = table.position.get(key)
+            if position is not None:
+                sources[position] = source
+            else:
+                sources.append(source)
+                prefixes.append(key + "=")
+        self.prefixes = tuple(prefixes)
+        self.fields = count
+        self.gather = _picker(sources, -1)
+        self.templates: list[_Template] = []
+
+    def template(self, kinds: tuple[type, ...]) -> _Template:
+        """The template of these value types (moved to the front), compiled if new."""
+        templates = self.templates
+        for index, template in enumerate(templates):
+            if template.kinds == kinds:
+                if index:
+                    templates.insert(0, templates.pop(index))
+                return template
+        if len(templates) >= _MAX_TEMPLATES:
+            templates.pop()
+        template = _Template(self.prefixes, self.fields, kinds)
+        templates.insert(0, template)
+        return template
 
 
 class _Table:
     """One record type's Splunk table, compiled: fields, ``"key="`` prefixes, key positions."""
 
-    __slots__ = ("fields", "prefixes", "position", "templates")
+    __slots__ = ("fields", "prefixes", "position", "head", "plans")
 
-    def __init__(self, rows: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, record_type: int, rows: tuple[tuple[str, str], ...]) -> None:
         fields: list[str] = []
         prefixes: list[str] = []
         position: dict[str, int] = {}
@@ -144,36 +223,49 @@ class _Table:
         self.fields = tuple(fields)
         self.prefixes = tuple(prefixes)
         self.position = position
-        self.templates: dict[tuple[type, ...], _Template] = {}
-
-    def template(self, kinds: tuple[type, ...]) -> _Template:
-        if len(self.templates) >= _MAX_TEMPLATES:
-            self.templates.clear()
-        template = self.templates[kinds] = _Template(self.prefixes, kinds)
-        return template
+        self.head = f"rec_type={record_type}"
+        self.plans: dict[tuple[str, ...], _Plan] = {}
 
 
 class SplunkFormatter:
     """Turns a record and its computed view into one Splunk key-value line.
 
-    The per-record work is kept lean: each record type's table is compiled once
-    (:class:`_Table`), the Splunk keys of each computed name are looked up once, and the
-    fields are read and rendered with comprehensions (integers, the common case, go
-    straight through ``str``).
+    Each record type's table is compiled once (:class:`_Table`), then for each shape of
+    view a plan of where every value goes (:class:`_Plan`) and for each combination of
+    value types a ``%`` template (:class:`_Template`): a record then costs reading its
+    fields (``map`` over the table), one gather of field and view values into line order,
+    one check of all its texts together and one ``%``.  Record types without a table,
+    views that are not dicts and views whose names are not text take the straightforward
+    path (:meth:`_walk`).
     """
 
     def __init__(self) -> None:
         self._tables: dict[int, _Table | None] = {}
-        self._keys: dict[str, tuple[str, ...]] = {}
-        #: texts already found to need no quotes (zone and policy UUIDs, addresses,
-        #: names repeat from record to record); bounded by _MAX_SAFE_TEXTS
-        self._safe: set[str] = set()
+        self._keys: dict[Any, tuple[Any, ...]] = {}
+        #: text → what splunk_value writes for it; bounded by _MAX_TEXTS
+        self._texts: dict[str, str] = {}
+
+    def _keys_of(self, view_key: Any) -> tuple[Any, ...]:
+        keys = self._keys.get(view_key)
+        if keys is None:
+            keys = self._keys[view_key] = VIEW_SPLUNK_KEYS.get(view_key, (view_key,))
+        return keys
 
     def _table(self, record_type: int) -> _Table | None:
         rows = SPLUNK_FIELD_KEYS.get(record_type)
-        table = _Table(rows) if rows else None
+        table = _Table(record_type, rows) if rows else None
         self._tables[record_type] = table
         return table
+
+    def _plan(self, table: _Table, view_keys: tuple[Any, ...]) -> _Plan | None:
+        for view_key in view_keys:
+            for key in self._keys_of(view_key):
+                if type(key) is not str:
+                    return None
+        if len(table.plans) >= _MAX_PLANS:
+            table.plans.clear()
+        plan = table.plans[view_keys] = _Plan(table, view_keys, self._keys_of)
+        return plan
 
     def format(self, record_type: int, fields: Mapping[str, Any],
                view: Mapping[str, Any]) -> str:
@@ -187,25 +279,66 @@ class SplunkFormatter:
         Returns:
             One line, without a line terminator.
         """
-        keys_of = self._keys
+        if type(record_type) is not int:
+            rows = SPLUNK_FIELD_KEYS.get(record_type)
+            return self._walk(record_type, fields, view,
+                              _Table(record_type, rows) if rows else None)
+        try:
+            table = self._tables[record_type]
+        except KeyError:
+            table = self._table(record_type)
+        if table is None or type(view) is not dict:
+            return self._walk(record_type, fields, view, table)
+        view_keys = tuple(view)
+        plan = table.plans.get(view_keys)
+        if plan is None:
+            plan = self._plan(table, view_keys)
+            if plan is None:
+                return self._walk(record_type, fields, view, table)
+        values = list(map(fields.get, table.fields))
+        values += view.values()
+        index = plan.second
+        second = None if index is None else values[plan.fields + index]
+        values = list(plan.gather(values))
+        if second is None:
+            second = fields.get("eventSecond")
+        head = table.head if second is None else (
+            f"{table.head} event_sec={splunk_value(second)}")
+        kinds = tuple(map(type, values))
+        templates = plan.templates
+        template = (templates[0] if templates and templates[0].kinds == kinds
+                    else plan.template(kinds))
+        if not template.body:
+            return head
+        for index in template.others:
+            values[index] = splunk_value(values[index])
+        if template.texts:
+            texts = template.pick_texts(values)
+            rendered = list(map(self._texts.get, texts))
+            if None in rendered:
+                cache = self._texts
+                if len(cache) > _MAX_TEXTS:
+                    cache.clear()
+                for number, text in enumerate(texts):
+                    if rendered[number] is None:
+                        rendered[number] = cache[text] = splunk_value(text)
+            values += rendered
+        return head + " " + template.body % template.pick(values)
+
+    def _walk(self, record_type: Any, fields: Mapping[str, Any], view: Mapping[str, Any],
+              table: _Table | None) -> str:
+        """The line built field by field (types without a table, unusual views)."""
         computed: dict[str, Any] = {}
         for view_key, value in view.items():
-            keys = keys_of.get(view_key)
-            if keys is None:
-                keys = keys_of[view_key] = VIEW_SPLUNK_KEYS.get(view_key, (view_key,))
-            for key in keys:
+            for key in self._keys_of(view_key):
                 computed[key] = value
         second = computed.pop("event_sec", None)
         if second is None:
             second = fields.get("eventSecond")
         head = f"rec_type={record_type}" if second is None else (
             f"rec_type={record_type} event_sec={splunk_value(second)}")
-        try:
-            table = self._tables[record_type]
-        except KeyError:
-            table = self._table(record_type)
+        parts = [head]
         if table is None:
-            parts = [head]
             for field, value in fields.items():
                 if field in computed:
                     value = computed.pop(field)
@@ -214,29 +347,12 @@ class SplunkFormatter:
                 elif value is not None:
                     parts.append(field + "=" + splunk_value(value))
         else:
-            get = fields.get
-            values = [get(field) for field in table.fields]
-            if computed:
-                position = table.position
-                for key in [key for key in computed if key in position]:
-                    values[position[key]] = computed.pop(key)
-            kinds = tuple(map(type, values))
-            template = table.templates.get(kinds) or table.template(kinds)
-            safe = self._safe
-            unchecked = [index for index in template.text if values[index] not in safe]
-            if unchecked:
-                search = _NEEDS_QUOTES.search
-                if len(safe) > _MAX_SAFE_TEXTS:
-                    safe.clear()
-                for index in unchecked:
-                    value = values[index]
-                    if value and search(value) is None:
-                        safe.add(value)
-                    else:
-                        values[index] = splunk_value(value)
-            for index in template.other:
-                values[index] = splunk_value(values[index])
-            parts = [head, template.body % template.pick(values)] if template.body else [head]
+            position = table.position
+            values = [fields.get(field) for field in table.fields]
+            for key in [key for key in computed if key in position]:
+                values[position[key]] = computed.pop(key)
+            parts.extend(prefix + splunk_value(value)
+                         for prefix, value in zip(table.prefixes, values) if value is not None)
         for key, value in computed.items():
             parts.append(key + "=" + splunk_value(value))
         return " ".join(parts)

@@ -146,11 +146,18 @@ _EXTRAS: Mapping[int, tuple[tuple[str, Extra], ...]] = MappingProxyType(
 )
 
 
+#: Name-key shapes remembered per view (see :meth:`ComputedView._targets_of`); the cache is
+#: emptied when it grows past this.
+_MAX_NAME_SHAPES = 4096
+
+
 class ComputedView:
     """Builds the eNcore-style computed dict of records, compiled per record type."""
 
     def __init__(self) -> None:
         self._heads: dict[int, tuple[tuple[str, Any], ...]] = {}
+        #: the keys of a names dict → their view keys (None: dropped)
+        self._targets: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def _head(self, record_type: int) -> tuple[tuple[str, Any], ...]:
         head = self._heads.get(record_type)
@@ -163,6 +170,17 @@ class ComputedView:
             )
             self._heads[record_type] = head
         return head
+
+    def _targets_of(self, keys: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The view keys of a shape of names (the same tuple when nothing is renamed)."""
+        rename = NAME_VIEW_KEYS.get
+        targets = tuple(rename(key, key) for key in keys)
+        if targets == keys:
+            targets = keys
+        if len(self._targets) >= _MAX_NAME_SHAPES:
+            self._targets.clear()
+        self._targets[keys] = targets
+        return targets
 
     def view(self, record: Record, names: Mapping[str, str], cache: MetadataCache
              ) -> dict[str, Any]:
@@ -179,21 +197,31 @@ class ComputedView:
         """
         rtype = record.record_type
         fields = record.fields
-        computed: dict[str, Any] = dict(self._head(rtype))
-        rename = NAME_VIEW_KEYS.get
-        for key, name in names.items():
-            target = rename(key, key)
-            if target is not None:
-                computed[target] = name
+        head = self._heads.get(rtype)
+        computed: dict[str, Any] = dict(self._head(rtype) if head is None else head)
+        if names:
+            # The renamed names in one update: a key renamed onto one already present
+            # keeps the first place and takes the later value, as assignments would; the
+            # names eNcore's view replaces go to the key None and are removed.
+            keys = tuple(names)
+            targets = self._targets.get(keys)
+            if targets is None:
+                targets = self._targets_of(keys)
+            if targets is keys:
+                computed.update(names)
+            else:
+                computed.update(zip(targets, names.values()))
+                computed.pop(None, None)  # type: ignore[call-overload]
         extras = _EXTRAS.get(rtype)
         if extras is not None:
             for key, derive in extras:
                 value = derive(fields, cache)
                 if value is not None:
                     computed[key] = value
-        event_type = fields.get("eventType")
+        get = fields.get
+        event_type = get("eventType")
         if event_type is not None:
-            subtype = fields.get("eventSubtype")
+            subtype = get("eventSubtype")
             described = (RNA_EVENT_NAMES.get((event_type, subtype))
                          if type(event_type) is int and type(subtype) is int else None)
             if described is not None:
@@ -201,12 +229,12 @@ class ComputedView:
         second = 0
         microsecond = 0
         for name in _TIME_FIELDS:
-            value = fields.get(name)
+            value = get(name)
             if value:
                 second = value
                 micro_field = _MICROSECOND_FIELDS.get(name)
                 if micro_field is not None:
-                    microsecond = fields.get(micro_field) or 0
+                    microsecond = get(micro_field) or 0
                 break
         if not second:
             second = record.archive_timestamp or 0
