@@ -260,8 +260,10 @@ def _replay(capture: Path, on_event: Callable[[Any], int], decode_records: bool 
     """Drive a Connection over the capture, as ``ServerRunner._drain`` drives one.
 
     ``on_event`` returns how many bundles to acknowledge (True: one); ``on_idle`` is
-    called when the bytes read so far hold no further message (``NEED_DATA``) and also
-    returns how many bundles to acknowledge (``RecordHandler.settle``).
+    called when no further byte is at hand and also returns how many bundles to
+    acknowledge (``RecordHandler.settle``).  The runner settles when its bytes hold no
+    further message and nothing more has arrived; a replay always has more, so that is
+    only at the end (before it, bundles settle every ``settle_bundles``).
     """
     from cef_connector.estreamer import NEED_DATA, Connection
 
@@ -272,10 +274,10 @@ def _replay(capture: Path, on_event: Callable[[Any], int], decode_records: bool 
         while (event := connection.next_event()) is not NEED_DATA:
             for _ in range(int(on_event(event))):
                 connection.acknowledge()
-        if on_idle is not None:
-            for _ in range(on_idle()):
-                connection.acknowledge()
         connection.data_to_send()
+    if on_idle is not None:
+        for _ in range(on_idle()):
+            connection.acknowledge()
 
 
 def stage_decode(capture: Path, workdir: Path) -> Callable[[], int]:

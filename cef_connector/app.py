@@ -61,6 +61,9 @@ log = logging.getLogger(__name__)
 #: as the messages at hand are used up, never before their lines are durable.
 SETTLE_BUNDLES = 32
 
+#: Seconds to look for bytes already on their way before settling waiting bundles.
+PEEK_SECONDS = 0.001
+
 
 def parse_since(text: str) -> int:
     """Turn a human-typed start time into epoch seconds (UTC when no zone is given).
@@ -590,11 +593,7 @@ class ServerRunner:
                         "or the FMC is stuck; reconnecting from the bookmark",
                         kind="response_timeout")
                 continue
-            self._last_data = now
-            trace_bytes(log, f"received from {session.where}", data,
-                        self.counters.bytes_received_total)
-            self.counters.bytes_received_total += len(data)
-            connection.receive_data(data)
+            self._feed(session, connection, data)
             self._drain(session, connection)
             if not data:
                 # EOF: the core told a clean close (ConnectionClosed) from a truncated one
@@ -605,7 +604,45 @@ class ServerRunner:
         self.backoff.reset()
         self.failures.recovered()
 
+    def _feed(self, session: FmcSession, connection: Connection, data: bytes) -> None:
+        self._last_data = self.clock()
+        trace_bytes(log, f"received from {session.where}", data,
+                    self.counters.bytes_received_total)
+        self.counters.bytes_received_total += len(data)
+        connection.receive_data(data)
+
     def _drain(self, session: FmcSession, connection: Connection) -> None:
+        """Handle every message at hand, then settle and acknowledge the bundles.
+
+        While bundles wait for their flush, bytes that have already arrived (an FMC that
+        sends several bundles before it waits) are taken first, up to ``SETTLE_BUNDLES``
+        bundles: one flush and one bookmark then cover them all.
+        """
+        while True:
+            if not self._handle_messages(session, connection):
+                return
+            if not self.handler.unsettled or self._done():
+                break
+            more = session.recv(timeout=PEEK_SECONDS)
+            if more is None:
+                break  # nothing more right now: settle
+            self._feed(session, connection, more)
+            if not more:  # EOF: the core tells a clean close from a cut message
+                self._handle_messages(session, connection)
+                raise SessionError("the FMC closed the connection", kind="closed")
+        # The messages at hand are used up (or we stop): the bundles whose flush waited
+        # for them are made durable and acknowledged now, before waiting for more data.
+        try:
+            settled = self.handler.settle()
+        except (OutputError, BookmarkError) as exc:
+            if not self._wait_for_outputs(exc):
+                return
+            settled = self.handler.settle()
+        if settled:
+            self._acknowledge(session, connection, settled)
+
+    def _handle_messages(self, session: FmcSession, connection: Connection) -> bool:
+        """Handle every complete message received; False when stopped meanwhile."""
         while not self._done():
             event = connection.next_event()
             if event is NEED_DATA:
@@ -618,23 +655,14 @@ class ServerRunner:
                 # The bundle's flush or bookmark failed (disk full): stop reading until it
                 # succeeds; only then is the bundle acknowledged.
                 if not self._wait_for_outputs(exc):
-                    return
+                    return False
                 result = HandleResult(acknowledge=True, bundles=self.handler.settle())
             if result.acknowledge:
                 self._acknowledge(session, connection, result.bundles)
             outgoing = connection.data_to_send()
             if outgoing:
                 self._send(session, outgoing)
-        # The messages at hand are used up (or we stop): the bundles whose flush waited
-        # for them are made durable and acknowledged now, before waiting for more data.
-        try:
-            settled = self.handler.settle()
-        except (OutputError, BookmarkError) as exc:
-            if not self._wait_for_outputs(exc):
-                return
-            settled = self.handler.settle()
-        if settled:
-            self._acknowledge(session, connection, settled)
+        return True
 
     def _acknowledge(self, session: FmcSession, connection: Connection, bundles: int) -> None:
         if bundles <= 0:

@@ -548,6 +548,11 @@ class RecordHandler:
             raise SessionError("the FMC closed the connection", kind="closed")
         return HandleResult()
 
+    @property
+    def unsettled(self) -> int:
+        """Bundles ended whose flush, bookmark and acknowledgement are still to come."""
+        return self._unsettled
+
     def settle(self) -> int:
         """Flush and bookmark the bundles ended so far; return how many to acknowledge.
 

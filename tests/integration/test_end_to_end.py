@@ -220,12 +220,13 @@ def test_bundles_sent_before_an_acknowledgement_share_flushes_and_all_are_acknow
     assert saves == sorted(saves) and saves[-1] == result.counters.bookmark
 
 
-def test_bundles_received_in_one_read_are_flushed_once_then_each_acknowledged(
+def test_bundles_at_hand_and_already_arriving_are_flushed_once_then_each_acknowledged(
         sim_dir: Path) -> None:
     from cef_connector.estreamer import NEED_DATA, Connection, encode_bundle, encode_record
     from cef_connector.estreamer.requests import build_null
     from cef_connector.mapping.samples import samples_for
 
+    sample = samples_for(71)[0]
     runner = _runner(_settings(sim_dir, 8302))
     for output in runner.outputs:
         output.open()
@@ -238,22 +239,26 @@ def test_bundles_received_in_one_read_are_flushed_once_then_each_acknowledged(
 
     class Session:
         where = "test"
+        arriving = [encode_bundle(7, 3, [encode_record(71, sample.fields, START_TIME + 3)])]
+
+        def recv(self, timeout: float | None = None) -> bytes | None:
+            journal.append(f"peek {timeout}")
+            return self.arriving.pop(0) if self.arriving else None
 
         def send(self, data: bytes) -> None:
             journal.append(f"send {len(data) // 8} null" if data == build_null() * (len(data) // 8)
                            else f"send {data!r}")
 
     runner.bookmarks.save_state = saving  # type: ignore[method-assign]
-    sample = samples_for(71)[0]
     data = b"".join(
         encode_bundle(7, sequence, [encode_record(71, sample.fields, START_TIME + sequence)])
-        for sequence in (1, 2, 3))
+        for sequence in (1, 2))
     connection = Connection(0, 0x40000000)
     connection.initiate()
     connection.receive_data(data)
     runner._drain(Session(), connection)  # noqa: SLF001 - the loop body, without a socket
 
-    assert journal == [f"bookmark {START_TIME + 3}", "send 3 null"]
+    assert journal == ["peek 0.001", "peek 0.001", f"bookmark {START_TIME + 3}", "send 3 null"]
     assert connection.next_event() is NEED_DATA and connection.unacknowledged_bundles == 0
     assert runner.counters.bundles_acknowledged_total == 3
     assert sum(runner.counters.events_written_total.values()) == 3
