@@ -77,7 +77,7 @@ _keys = _text | st.sampled_from(["recordType", "archiveTimestamp", "@computed", 
 _odd_keys = st.one_of(st.integers(-3, 3), st.booleans(), st.none(), st.floats(-2, 2))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(record_type=st.integers(min_value=0, max_value=2**32 - 1) | _scalars,
        archive_timestamp=st.none() | st.integers(min_value=0, max_value=2**32 - 1) | _scalars,
        fields=st.dictionaries(_keys | _odd_keys, _values, max_size=10),

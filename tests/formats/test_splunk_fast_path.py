@@ -89,7 +89,7 @@ def _records(draw: st.DrawFn) -> tuple[int, dict[str, Any], dict[str, Any]]:
     return record_type, fields, view
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(_records())
 def test_any_record_gives_the_line_of_the_straightforward_walk(
         record: tuple[int, dict[str, Any], dict[str, Any]]) -> None:

@@ -25,7 +25,7 @@ _names = st.dictionaries(
     st.text(max_size=8), max_size=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(record_type=st.sampled_from([71, 400, 2, 9, 112, 125, 999]),
        rounds=st.lists(_names, min_size=1, max_size=4))
 def test_names_are_renamed_in_order_as_one_by_one_assignment(
