@@ -298,6 +298,8 @@ class ServerRunner:
         self._session_started = 0.0
         self._last_data = 0.0
         self._streaming = False
+        #: the FMC of this session sent a bundle before the previous one was acknowledged
+        self._peer_sends_ahead = False
         # Everything that can fail on bad input is built here, before the first connect.
         self.tls_context = tls_context_for(self.server)
         self.mappings = load_configured_mappings(settings)
@@ -572,6 +574,7 @@ class ServerRunner:
             self.session = session
             self._send(session, connection.initiate())
             self._session_started = self._last_data = self.clock()
+            self._peer_sends_ahead = False
             self._receive(session, connection)
         self.session = None
 
@@ -616,12 +619,17 @@ class ServerRunner:
 
         While bundles wait for their flush, bytes that have already arrived (an FMC that
         sends several bundles before it waits) are taken first, up to ``SETTLE_BUNDLES``
-        bundles: one flush and one bookmark then cover them all.
+        bundles: one flush and one bookmark then cover them all.  Only once this FMC was
+        seen sending a second bundle before the first was acknowledged: one that waits
+        for every acknowledgement gets it without any delay.
         """
         while True:
             if not self._handle_messages(session, connection):
                 return
-            if not self.handler.unsettled or self._done():
+            waiting = self.handler.unsettled
+            if waiting > 1:
+                self._peer_sends_ahead = True
+            if not waiting or not self._peer_sends_ahead or self._done():
                 break
             more = session.recv(timeout=PEEK_SECONDS)
             if more is None:

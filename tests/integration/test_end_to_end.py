@@ -262,3 +262,35 @@ def test_bundles_at_hand_and_already_arriving_are_flushed_once_then_each_acknowl
     assert connection.next_event() is NEED_DATA and connection.unacknowledged_bundles == 0
     assert runner.counters.bundles_acknowledged_total == 3
     assert sum(runner.counters.events_written_total.values()) == 3
+
+
+def test_an_fmc_that_waits_for_each_acknowledgement_gets_it_without_a_look_for_more(
+        sim_dir: Path) -> None:
+    from cef_connector.estreamer import Connection, encode_bundle, encode_record
+    from cef_connector.mapping.samples import samples_for
+
+    sample = samples_for(71)[0]
+    runner = _runner(_settings(sim_dir, 8302))
+    for output in runner.outputs:
+        output.open()
+    journal: list[str] = []
+
+    class Session:
+        where = "test"
+
+        def recv(self, timeout: float | None = None) -> bytes | None:
+            journal.append("peek")
+            return None
+
+        def send(self, data: bytes) -> None:
+            journal.append(f"send {len(data)} bytes")
+
+    connection = Connection(0, 0x40000000)
+    connection.initiate()
+    for sequence in (1, 2):  # one bundle per read: the FMC waited for the first ack
+        connection.receive_data(
+            encode_bundle(7, sequence, [encode_record(71, sample.fields, START_TIME + sequence)]))
+        runner._drain(Session(), connection)  # noqa: SLF001 - the loop body, without a socket
+
+    assert journal == ["send 8 bytes", "send 8 bytes"]
+    assert runner.counters.bundles_acknowledged_total == 2
