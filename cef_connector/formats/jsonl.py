@@ -43,7 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["JsonFormatter", "json_line"]
+__all__ = ["JsonFormatter", "json_line", "values_picker"]
 
 
 def _default(value: Any) -> Any:
@@ -123,11 +123,11 @@ class _Template:
         self.escaped = "{" + ",".join(escaped) + closing
         self.texts = tuple(texts)
         self.others = tuple(others)
-        self.pick: Callable[[list[Any]], tuple[Any, ...]] = _picker(kept, len(keys))
-        self.pick_texts: Callable[[list[Any]], tuple[Any, ...]] = _picker(texts, -1)
+        self.pick: Callable[[list[Any]], tuple[Any, ...]] = values_picker(kept, len(keys))
+        self.pick_texts: Callable[[list[Any]], tuple[Any, ...]] = values_picker(texts, -1)
 
 
-def _picker(positions: Sequence[int], size: int) -> Callable[[list[Any]], tuple[Any, ...]]:
+def values_picker(positions: Sequence[int], size: int) -> Callable[[list[Any]], tuple[Any, ...]]:
     """A function giving the values at ``positions`` as a tuple (all of them: ``tuple``)."""
     if len(positions) == size:
         return tuple

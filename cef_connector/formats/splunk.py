@@ -32,12 +32,12 @@ line).  A line never contains a raw line break.
 from __future__ import annotations
 
 import json
-import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from cef_connector.formats.encore_tables import SPLUNK_FIELD_KEYS, VIEW_SPLUNK_KEYS
+from cef_connector.formats.jsonl import values_picker as _picker
 
 __all__ = ["SplunkFormatter", "splunk_value"]
 
@@ -138,18 +138,6 @@ class _Template:
         rendered = {index: len(kinds) + number for number, index in enumerate(texts)}
         self.pick = _picker([rendered.get(index, index) for index in kept], -1)
         self.pick_texts = _picker(texts, -1)
-
-
-def _picker(positions: list[int], size: int) -> Callable[[list[Any]], tuple[Any, ...]]:
-    """A function giving the values at ``positions`` as a tuple (all of them: ``tuple``)."""
-    if len(positions) == size:
-        return tuple
-    if len(positions) > 1:
-        return operator.itemgetter(*positions)
-    if positions:
-        only = positions[0]
-        return lambda values: (values[only],)
-    return lambda values: ()
 
 
 class _Plan:

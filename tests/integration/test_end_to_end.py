@@ -220,16 +220,25 @@ def test_bundles_sent_before_an_acknowledgement_share_flushes_and_all_are_acknow
     assert saves == sorted(saves) and saves[-1] == result.counters.bookmark
 
 
-def test_bundles_at_hand_and_already_arriving_are_flushed_once_then_each_acknowledged(
-        sim_dir: Path) -> None:
-    from cef_connector.estreamer import NEED_DATA, Connection, encode_bundle, encode_record
-    from cef_connector.estreamer.requests import build_null
+def _runner_without_socket(sim_dir: Path) -> tuple[Any, ServerRunner, Any]:
+    """A runner with its outputs open, a started Connection and a sample record 71."""
+    from cef_connector.estreamer import Connection
     from cef_connector.mapping.samples import samples_for
 
-    sample = samples_for(71)[0]
     runner = _runner(_settings(sim_dir, 8302))
     for output in runner.outputs:
         output.open()
+    connection = Connection(0, 0x40000000)
+    connection.initiate()
+    return samples_for(71)[0], runner, connection
+
+
+def test_bundles_at_hand_and_already_arriving_are_flushed_once_then_each_acknowledged(
+        sim_dir: Path) -> None:
+    from cef_connector.estreamer import NEED_DATA, encode_bundle, encode_record
+    from cef_connector.estreamer.requests import build_null
+
+    sample, runner, connection = _runner_without_socket(sim_dir)
     journal: list[str] = []
     save_state = runner.bookmarks.save_state
 
@@ -253,8 +262,6 @@ def test_bundles_at_hand_and_already_arriving_are_flushed_once_then_each_acknowl
     data = b"".join(
         encode_bundle(7, sequence, [encode_record(71, sample.fields, START_TIME + sequence)])
         for sequence in (1, 2))
-    connection = Connection(0, 0x40000000)
-    connection.initiate()
     connection.receive_data(data)
     runner._drain(Session(), connection)  # noqa: SLF001 - the loop body, without a socket
 
@@ -266,13 +273,9 @@ def test_bundles_at_hand_and_already_arriving_are_flushed_once_then_each_acknowl
 
 def test_an_fmc_that_waits_for_each_acknowledgement_gets_it_without_a_look_for_more(
         sim_dir: Path) -> None:
-    from cef_connector.estreamer import Connection, encode_bundle, encode_record
-    from cef_connector.mapping.samples import samples_for
+    from cef_connector.estreamer import encode_bundle, encode_record
 
-    sample = samples_for(71)[0]
-    runner = _runner(_settings(sim_dir, 8302))
-    for output in runner.outputs:
-        output.open()
+    sample, runner, connection = _runner_without_socket(sim_dir)
     journal: list[str] = []
 
     class Session:
@@ -285,8 +288,6 @@ def test_an_fmc_that_waits_for_each_acknowledgement_gets_it_without_a_look_for_m
         def send(self, data: bytes) -> None:
             journal.append(f"send {len(data)} bytes")
 
-    connection = Connection(0, 0x40000000)
-    connection.initiate()
     for sequence in (1, 2):  # one bundle per read: the FMC waited for the first ack
         connection.receive_data(
             encode_bundle(7, sequence, [encode_record(71, sample.fields, START_TIME + sequence)]))
