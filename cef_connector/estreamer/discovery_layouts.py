@@ -47,6 +47,7 @@ __all__ = [
     "DISCOVERY_SERIES1_BLOCKS",
     "DISCOVERY_EVENT_TYPES",
     "DISCOVERY_EVENT_TYPE_ONLY",
+    "USER_INPUT_SUBTYPES",
 ]
 
 _R = RecordType
@@ -620,3 +621,29 @@ DISCOVERY_EVENT_TYPE_ONLY: Mapping[int, int] = {
         *(RecordType(n) for n in range(_R.USER_SET_OS, _R.USER_ADD_SCAN_RESULT + 1)),
     )
 }  # fmt: skip
+
+#: eventSubtype we pair with each user-input record (eventType 1002): the subtype whose
+#: eNcore description names the same action (``formats.encore_tables.RNA_EVENT_NAMES``
+#: (1002, n)); §4.6 gives only "1-32, 45, 46" without a pairing (§9.2 #9).  Used by the
+#: simulator and the mapping samples; the decoder reads whatever subtype arrives.
+USER_INPUT_SUBTYPES: Mapping[int, int] = {
+    74: 16,  # User Set OS → Set Operating System Definition
+    75: 19,  # User Set Server → Set Service Definition
+    76: 14,  # User Delete Protocol → Delete Protocol
+    77: 15,  # User Delete Client Application → Delete Client Application
+    78: 20,  # User Delete Address → Delete Host/Network
+    79: 21,  # User Delete Server → Delete Service
+    80: 22,  # User Set Valid Vulnerabilities → Vulnerability Set Valid
+    81: 23,  # User Set Invalid Vulnerabilities → Vulnerability Set Invalid
+    82: 24,  # User Set Host Criticality → Set Host Criticality
+    83: 25,  # User Set Attribute Value → Host Attribute Set Value
+    84: 26,  # User Delete Attribute Value → Host Attribute Delete Value
+    85: 27,  # User Add Host → Add Host
+    86: 28,  # User Add Server → Add Service
+    87: 29,  # User Add Client Application → Add Client Application
+    88: 30,  # User Add Protocol → Add Protocol
+    89: 11,  # User Add Scan Result → Add Scan Result
+    46: 6,  # Add Host Attribute → Host Attribute Add
+    47: 7,  # Update Host Attribute → Host Attribute Update
+    48: 8,  # Delete Host Attribute → Host Attribute Delete
+}

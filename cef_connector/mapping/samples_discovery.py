@@ -39,34 +39,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from cef_connector.estreamer.discovery_layouts import DISCOVERY_EVENT_TYPES
+from cef_connector.estreamer.discovery_layouts import DISCOVERY_EVENT_TYPES, USER_INPUT_SUBTYPES
 from cef_connector.mapping.samples import Sample
 
 __all__ = ["DISCOVERY_SAMPLES", "SAMPLE_EVENT_TYPES", "USER_INPUT_SUBTYPES"]
-
-#: eventSubtype of the user-input records (eventType 1002): the guide's subtype of the
-#: same action (protocol doc §4.6 lists "1-32, 45, 46" without a pairing, §9.2 #9).
-USER_INPUT_SUBTYPES: Mapping[int, int] = MappingProxyType({
-    46: 6,    # Add Host Attribute → Host Attribute Add
-    47: 7,    # Update Host Attribute → Host Attribute Update
-    48: 8,    # Delete Host Attribute → Host Attribute Delete
-    74: 16,   # User Set OS → Set Operating System Definition
-    75: 19,   # User Set Server → Set Service Definition
-    76: 14,   # User Delete Protocol → Delete Protocol
-    77: 15,   # User Delete Client Application → Delete Client Application
-    78: 20,   # User Delete Address → Delete Host/Network
-    79: 21,   # User Delete Server → Delete Service
-    80: 22,   # User Set Valid Vulnerabilities → Vulnerability Set Valid
-    81: 23,   # User Set Invalid Vulnerabilities → Vulnerability Set Invalid
-    82: 24,   # User Set Host Criticality → Set Host Criticality
-    83: 25,   # User Set Attribute Value → Host Attribute Set Value
-    84: 26,   # User Delete Attribute Value → Host Attribute Delete Value
-    85: 27,   # User Add Host → Add Host
-    86: 28,   # User Add Server → Add Service
-    87: 29,   # User Add Client Application → Add Client Application
-    88: 30,   # User Add Protocol → Add Protocol
-    89: 11,   # User Add Scan Result → Add Scan Result
-})  # fmt: skip
 
 #: (eventType, eventSubtype) of every sample's discovery header, by record type.
 SAMPLE_EVENT_TYPES: Mapping[int, tuple[int, int]] = MappingProxyType({

@@ -61,7 +61,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cef_connector.estreamer import RecordType
-from cef_connector.estreamer.discovery_layouts import DISCOVERY_EVENT_TYPES
+from cef_connector.estreamer.discovery_layouts import DISCOVERY_EVENT_TYPES, USER_INPUT_SUBTYPES
 from cef_connector.simulator.catalog import (
     APP_PROTOCOLS,
     CLIENT_APPS,
@@ -199,30 +199,6 @@ USER_WEIGHTS: tuple[tuple[int, float], ...] = (
 #: User-input records (eventType 1002), equally likely.
 USER_INPUT_RECORDS: tuple[int, ...] = (*range(74, 90), 46, 47, 48)
 
-#: eventSubtype of each user-input record: the subtype whose eNcore description names the
-#: same action (``formats.encore_tables.RNA_EVENT_NAMES`` (1002, n)); §4.6 gives only
-#: "1-32, 45, 46" without a pairing (§9.2 #9).
-USER_INPUT_SUBTYPES: Mapping[int, int] = {
-    74: 16,  # User Set OS → Set Operating System Definition
-    75: 19,  # User Set Server → Set Service Definition
-    76: 14,  # User Delete Protocol → Delete Protocol
-    77: 15,  # User Delete Client Application → Delete Client Application
-    78: 20,  # User Delete Address → Delete Host/Network
-    79: 21,  # User Delete Server → Delete Service
-    80: 22,  # User Set Valid Vulnerabilities → Vulnerability Set Valid
-    81: 23,  # User Set Invalid Vulnerabilities → Vulnerability Set Invalid
-    82: 24,  # User Set Host Criticality → Set Host Criticality
-    83: 25,  # User Set Attribute Value → Host Attribute Set Value
-    84: 26,  # User Delete Attribute Value → Host Attribute Delete Value
-    85: 27,  # User Add Host → Add Host
-    86: 28,  # User Add Server → Add Service
-    87: 29,  # User Add Client Application → Add Client Application
-    88: 30,  # User Add Protocol → Add Protocol
-    89: 11,  # User Add Scan Result → Add Scan Result
-    46: 6,  # Add Host Attribute → Host Attribute Add
-    47: 7,  # Update Host Attribute → Host Attribute Update
-    48: 8,  # Delete Host Attribute → Host Attribute Delete
-}
 _USER_INPUT = 1002
 
 #: (eventType, eventSubtype) of records 170/171: user events (1004), the first subtypes
