@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,13 @@ from cef_connector.estreamer.discovery_layouts import (
 )
 from cef_connector.formats import ComputedView, JsonFormatter
 from cef_connector.metadata import MetadataCache, names_for
-from cef_connector.metadata.names import NAME_TABLE, EachName, NameSource, ProtocolName
+from cef_connector.metadata.names import (  # _items: the walk EachName itself does
+    NAME_TABLE,
+    EachName,
+    NameSource,
+    ProtocolName,
+    _items,
+)
 from cef_connector.simulator import MIXES, SimRecord, SimulatorOptions, TrafficGenerator
 from cef_connector.simulator.full_mix import (
     INCIDENT_WEIGHTS,
@@ -189,20 +195,6 @@ def _zero(value: Any) -> bool:
     if isinstance(value, str):
         return set(value) <= set("0-:.")
     return False
-
-
-def _items(fields: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[Mapping[str, Any]]:
-    level: list[Mapping[str, Any]] = [fields]
-    for step in path:
-        following: list[Mapping[str, Any]] = []
-        for container in level:
-            value = container.get(step)
-            if isinstance(value, dict):
-                following.append(value)
-            elif isinstance(value, list):
-                following.extend(item for item in value if isinstance(item, dict))
-        level = following
-    return iter(level)
 
 
 def _expected(source: Any, fields: Mapping[str, Any]) -> bool:
